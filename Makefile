@@ -1,0 +1,64 @@
+# erofs-ishare: the one entry point.
+#
+#   make demo    build everything, boot the VM, show what our module does
+#   make check   unit tests, then VM tests
+#   make deps    install the Debian packages we need (idempotent)
+#   make utils   build the C++ tools and unit tests (CMake, build/utils)
+#   make kmod    build our erofs.ko from linux-source-6.12 (build/kmod)
+#   make bench   run the benchmarks in scripts/bench
+#   make clean   remove build/
+#
+# Variables: BUILD=build dir, JOBS=parallel jobs, SANITIZE=1 builds an extra
+# ASan/UBSan tree for the unit tests, VM_TESTS="suite ..." picks VM suites.
+
+MAKEFLAGS += --no-print-directory
+
+BUILD    ?= build
+JOBS     ?= $(shell nproc)
+CMAKE_BUILD_TYPE ?= Release
+VM_TESTS ?=
+
+.PHONY: all deps utils utils-san kmod check check-unit check-unit-san \
+	check-vm demo bench clean help
+
+all: utils kmod
+
+help:
+	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
+
+deps:
+	@scripts/deps.sh
+
+utils: deps
+	@cmake -S . -B $(BUILD)/utils -DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE) >/dev/null
+	@cmake --build $(BUILD)/utils -j $(JOBS)
+
+utils-san: deps
+	@cmake -S . -B $(BUILD)/utils-san -DCMAKE_BUILD_TYPE=Debug -DEROFS_SANITIZE=ON >/dev/null
+	@cmake --build $(BUILD)/utils-san -j $(JOBS)
+
+kmod: deps
+	@kmod/build.sh $(BUILD)/kmod
+
+check-unit: utils
+	@cd $(BUILD)/utils && ctest --output-on-failure -j $(JOBS)
+
+check-unit-san: utils-san
+	@cd $(BUILD)/utils-san && ctest --output-on-failure -j $(JOBS)
+
+check-vm: utils kmod
+	@tests/vm/run-all.sh --build $(BUILD) $(VM_TESTS)
+
+check: check-unit check-vm
+ifeq ($(SANITIZE),1)
+check: check-unit-san
+endif
+
+demo: utils kmod
+	@scripts/demo.sh --build $(BUILD)
+
+bench: utils kmod
+	@scripts/bench/run.sh --build $(BUILD)
+
+clean:
+	rm -rf $(BUILD)
