@@ -102,3 +102,9 @@ tree_matches() {
 		diag "$(diff "/suite/data/$3.sha256" "$_s" | head -n 10)"
 	fi
 }
+
+# load_stock_erofs: load Debian's own erofs.ko (shipped at /stock/erofs.ko)
+# after its dependencies, instead of ours.
+load_stock_erofs() {
+	modprobe libcrc32c && insmod /stock/erofs.ko
+}

@@ -7,6 +7,7 @@ set -euo pipefail
 dir=${1:?usage: zoo.sh DIR}
 [[ ! -e $dir ]] || { echo "zoo: $dir exists" >&2; exit 1; }
 mkdir -p "$dir"
+here=$(cd "$(dirname "$0")" && pwd)
 cd "$dir"
 
 # Regular files around block boundaries, with content that does not compress
@@ -37,6 +38,10 @@ mkdir dev
 mkfifo dev/fifo
 mknod dev/null c 1 3
 mknod dev/loop7 b 7 7
+sock=$(mktemp -d)/mksock
+gcc -O2 -Wall -Werror -o "$sock" "$here/host/mksock.c"
+(cd dev && "$sock" socket)
+rm -rf "$(dirname "$sock")"
 
 # Owners and modes.
 mkdir perms
