@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Boot the Debian 6.12 kernel under QEMU (TCG) and run one VM test suite.
+#
+# usage: scripts/vm/run.sh [--build DIR] [--timeout S] SUITE_DIR
+#
+# A suite directory holds:
+#   suite.conf   optional bash settings: TIMEOUT, MEM (MiB), SMP, FILE_IMAGES
+#                (0 = attach images as disks only), EXPECT_FAIL (see run-all.sh)
+#   host.sh      optional; run on the host first as `host.sh OUTDIR`; it
+#                writes disk images to OUTDIR/images/ (attached read-only as
+#                virtio disks, in name order, and copied to /ram/images in
+#                the guest for file-backed mounts) and anything else the
+#                guest needs to OUTDIR/data/ (-> /suite/data)
+#   t*.sh        guest test scripts, run in name order (see tests/vm/guest/lib.sh)
+#
+# In the guest, /disk/NAME is the block device of image NAME and
+# /ram/images/NAME a copy on ramfs.  Logs land in BUILD/vm/SUITE/:
+# console.log (kernel log, ttyS0) and tap.log (TAP, ttyS1).  Exit status 0
+# only when every check passed and the kernel log is clean.
+set -euo pipefail
+
+usage() { echo "usage: $0 [--build DIR] [--timeout S] SUITE_DIR" >&2; exit 2; }
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=$top/build timeout_arg="" suite=""
+while (($#)); do
+	case "$1" in
+	--build) build=${2:?}; shift 2 ;;
+	--timeout) timeout_arg=${2:?}; shift 2 ;;
+	-h|--help) usage ;;
+	-*) usage ;;
+	*) [[ -z $suite ]] || usage; suite=$1; shift ;;
+	esac
+done
+[[ -n $suite && -d $suite ]] || usage
+build=$(mkdir -p "$build" && cd "$build" && pwd)
+suite=$(cd "$suite" && pwd)
+name=$(basename "$suite")
+
+TIMEOUT=300 MEM=2048 SMP=2 FILE_IMAGES=1
+# shellcheck source=/dev/null
+[[ -f $suite/suite.conf ]] && source "$suite/suite.conf"
+TIMEOUT=${timeout_arg:-$TIMEOUT}
+
+kver=$("$top/scripts/kver.sh")
+kernel=/boot/vmlinuz-$kver
+[[ -r $kernel ]] || { echo "vm: $kernel missing (run 'make deps')" >&2; exit 1; }
+
+out=$build/vm/$name
+rm -rf "$out"
+mkdir -p "$out/images" "$out/data"
+
+# Base initramfs: rebuilt when the module or any harness file is newer.
+base=$build/vm/base.cpio
+if [[ ! -f $base ]] || [[ -n $(find "$build/kmod/erofs.ko" "$top/tests/vm/guest" \
+	"$top/tests/vm/helpers" "$top/scripts/vm/mkinitramfs.sh" -newer "$base" -print -quit) ]]; then
+	"$top/scripts/vm/mkinitramfs.sh" --build "$build" "$base"
+fi
+
+if [[ -x $suite/host.sh ]]; then
+	TOP=$top BUILD=$build KVER=$kver "$suite/host.sh" "$out" >"$out/host.log" 2>&1 || {
+		echo "vm: $name: host.sh failed:" >&2
+		tail -n 20 "$out/host.log" >&2
+		exit 1
+	}
+fi
+
+# Suite overlay: scripts, the list of tests and disks, data and images.
+ov=$out/overlay
+mkdir -p "$ov/suite"
+cp "$suite"/t*.sh "$ov/suite/"
+(cd "$ov/suite" && ls t*.sh | LC_ALL=C sort) >"$ov/suite/tests"
+cp -a "$out/data" "$ov/suite/data"
+disks=()
+: >"$ov/suite/disks"
+for img in $(cd "$out/images" && ls | LC_ALL=C sort); do
+	disks+=(-drive "file=$out/images/$img,if=virtio,format=raw,readonly=on")
+	echo "$img" >>"$ov/suite/disks"
+done
+if ((FILE_IMAGES)); then
+	cp -a "$out/images" "$ov/suite/images"
+fi
+(cd "$ov" && find . -print0 | LC_ALL=C sort -z |
+	cpio --quiet -o -0 -H newc --owner=0:0) >"$out/suite.cpio"
+cat "$base" "$out/suite.cpio" >"$out/initramfs.cpio"
+rm -rf "$ov" "$out/suite.cpio"
+
+: >"$out/console.log"
+: >"$out/tap.log"
+start=$(date +%s)
+set +e
+timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
+	-accel tcg -cpu max -smp "$SMP" -m "$MEM" \
+	-nodefaults -display none -no-reboot \
+	-kernel "$kernel" -initrd "$out/initramfs.cpio" \
+	-append "console=ttyS0 rdinit=/init panic=-1 loglevel=7 mitigations=off" \
+	-serial "file:$out/console.log" -serial "file:$out/tap.log" \
+	"${disks[@]}" >"$out/qemu.log" 2>&1
+rc=$?
+set -e
+elapsed=$(($(date +%s) - start))
+
+judge=(--tap "$out/tap.log" --console "$out/console.log" --name "$name")
+if ((rc == 124 || rc == 137)); then
+	judge+=(--timeout "$TIMEOUT")
+elif ((rc != 0)); then
+	echo "vm: $name: qemu exited with $rc:" >&2
+	tail -n 5 "$out/qemu.log" >&2
+fi
+set +e
+"$build/utils/vmlog" "${judge[@]}"
+verdict=$?
+set -e
+echo "vm: $name: ${elapsed}s in the guest; logs in $out"
+((verdict == 0 && rc == 0)) || exit 1
