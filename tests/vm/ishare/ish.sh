@@ -36,3 +36,8 @@ umount_all() {
 		emount -u "$m" || emount -u -l "$m"
 	done
 }
+
+# mount_pair MODE IMG1 DIR1 IMG2 DIR2 OPTS: mount two images alike
+mount_pair() {
+	mount_image "$1" "$2" "$3" "$6" && mount_image "$1" "$4" "$5" "$6"
+}

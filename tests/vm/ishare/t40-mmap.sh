@@ -7,7 +7,7 @@ plan 17
 check "modprobe erofs" modprobe erofs
 for mode in block file; do
 	drop
-	check "$mode: mount A and B" sh -c ". /suite/lib.sh; mount_image $mode a.img /mnt/a domain_id=d1 && mount_image $mode b.img /mnt/b domain_id=d1"
+	check "$mode: mount A and B" mount_pair $mode a.img /mnt/a b.img /mnt/b domain_id=d1
 	is "$mode: mmap through B" "$(hash_of ishtool mapcat /mnt/b/shared/big1)" "$(want B shared/big1)"
 	is "$mode: mmap through A" "$(hash_of ishtool mapcat /mnt/a/shared/big1)" "$(want A shared/big1)"
 	is "$mode: mmap of a tail-inline file" "$(hash_of ishtool mapcat /mnt/a/shared/t10000)" "$(want A shared/t10000)"

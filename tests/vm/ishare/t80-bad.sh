@@ -8,7 +8,7 @@ plan 20
 check "modprobe erofs" modprobe erofs
 for mode in block file; do
 	drop
-	check "$mode: mount bad fingerprints and good ones" sh -c ". /suite/lib.sh; mount_image $mode bad.img /mnt/x domain_id=d && mount_image $mode bad2.img /mnt/y domain_id=d"
+	check "$mode: mount bad fingerprints and good ones" mount_pair $mode bad.img /mnt/x bad2.img /mnt/y domain_id=d
 	cat /mnt/x/* >/dev/null
 	is "$mode: empty fingerprint does not share" "$(res /mnt/y/empty)" 0/2
 	is "$mode: oversized fingerprint does not share" "$(res /mnt/y/big)" 0/2
