@@ -53,7 +53,8 @@ sleep 1
 check "umount -l A with open and mapped files" emount -u -l /mnt/a
 is "read through the open fd after umount -l" "$(sha256sum <&4 | cut -d' ' -f1)" "$(want A shared/big2)"
 exec 4<&-
-check "the mapping holder exits cleanly" wait $holder
+wait $holder
+is "the mapping holder exits cleanly" $? 0
 is "B still reads" "$(hash_of cat /mnt/b/shared/big1)" "$(want B shared/big1)"
 umount_all
 is "no members left after lazy unmount" "$(sysc member_inodes)" 0
