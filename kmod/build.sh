@@ -113,3 +113,9 @@ if ((checkpatch)) && ((${#ours[@]})); then
 	perl "$pristine/scripts/checkpatch.pl" --no-tree --terse -f \
 		$(printf '%s\n' "${ours[@]}" | grep -E '\.[ch]$') || exit 1
 fi
+# The patches, checked as patches: inside a git work tree checkpatch takes
+# a tracked file name for a source file, so run it from outside the tree.
+if ((checkpatch)) && ((${#patches[@]})); then
+	(cd / && perl "$pristine/scripts/checkpatch.pl" --no-tree --terse \
+		"${patches[@]}") || exit 1
+fi

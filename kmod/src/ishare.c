@@ -1,0 +1,697 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * erofs-ishare: page-cache sharing of identical files across erofs mounts.
+ *
+ * Files whose fingerprint xattr and mount domain are equal share one page
+ * cache: the "shared inode", kept on an internal pseudo mount.  Each real
+ * erofs inode that carries the fingerprint is a "member" of it.  Reads,
+ * mmap, fadvise and splice on a member go to the shared inode's mapping
+ * through a hidden backing file (ishare_io.c); misses are filled through
+ * a member's own read method.
+ *
+ * Lock order (outer to inner):
+ *   erofs sb s_umount -> member eviction -> shared inode ->lock
+ *   inode_hash_lock (VFS, in iget5_locked) is never taken under ->lock.
+ * The shared inode's ->lock is a leaf spinlock (see ishare_priv.h).
+ *
+ * Lifetimes:
+ *  - a member holds one reference on its shared inode from inode fill to
+ *    eviction (erofs_ishare_join/leave);
+ *  - the pseudo mount lives from module init to module exit; it is
+ *    unmounted only after every erofs superblock is gone, which implies
+ *    every member and hidden file is gone (see erofs_ishare_exit).
+ */
+#include <linux/backing-dev.h>
+#include <linux/fs_context.h>
+#include <linux/fs_parser.h>
+#include <linux/mount.h>
+#include <linux/pseudo_fs.h>
+#include <linux/ratelimit.h>
+#include <linux/sched.h>
+#include <linux/wait_bit.h>
+#include <linux/xxhash.h>
+#include <linux/unaligned.h>
+#include "xattr.h"
+#include "ishare_priv.h"
+
+#define EROFS_ISHARE_MAGIC	0x65726973	/* "eris" */
+
+struct vfsmount *erofs_ishare_mnt;
+static struct kmem_cache *erofs_ishare_cachep;
+static atomic_long_t erofs_ishare_nr_shared = ATOMIC_LONG_INIT(0);
+static atomic_long_t erofs_ishare_nr_members = ATOMIC_LONG_INIT(0);
+
+/* never names the domain nor the fingerprint */
+#define erofs_ishare_warn(inode, fmt, ...)				\
+	pr_warn_ratelimited("(device %s): nid %llu: " fmt "\n",		\
+			    (inode)->i_sb->s_id, EROFS_I(inode)->nid,	\
+			    ##__VA_ARGS__)
+
+/* ---- mount options ---------------------------------------------------- */
+
+int erofs_ishare_parse_domain(struct fs_context *fc,
+			      struct fs_parameter *param)
+{
+	struct erofs_sb_info *sbi = fc->s_fs_info;
+
+	if (!*param->string)
+		return invalfc(fc, "domain_id must not be empty");
+	/* take the string over; the old one is a secret too */
+	kfree_sensitive(sbi->ishare.domain);
+	sbi->ishare.domain = param->string;
+	param->string = NULL;
+	return 0;
+}
+
+/* called once every option of a new mount has been parsed */
+int erofs_ishare_check_options(struct fs_context *fc)
+{
+	struct erofs_sb_info *sbi = fc->s_fs_info;
+	struct erofs_mount_opts *opt = &sbi->opt;
+
+	if (sbi->ishare.domain)
+		set_opt(opt, INODE_SHARE);
+	if (!test_opt(opt, INODE_SHARE))
+		return 0;
+	if (!sbi->ishare.domain)
+		return invalfc(fc, "inode_share requires domain_id");
+	if (test_opt(opt, DAX_ALWAYS))
+		return invalfc(fc, "inode_share cannot be used with dax=always");
+	return 0;
+}
+
+/*
+ * A remount that does not mention sharing keeps it as it is.  One that
+ * does must name the domain the mount already has.  @sbi->opt is about to
+ * be replaced by @new_sbi->opt, so carry the current sharing bit over.
+ */
+int erofs_ishare_reconfigure(struct fs_context *fc, struct erofs_sb_info *sbi,
+			     struct erofs_sb_info *new_sbi)
+{
+	bool on = test_opt(&sbi->opt, INODE_SHARE);
+	const char *dom = new_sbi->ishare.domain;
+
+	if (dom || test_opt(&new_sbi->opt, INODE_SHARE)) {
+		if (!sbi->ishare.domain)
+			return invalfc(fc, "remount cannot turn inode sharing on");
+		if (dom && strcmp(dom, sbi->ishare.domain))
+			return invalfc(fc, "remount cannot change domain_id");
+	}
+	if (on && test_opt(&new_sbi->opt, DAX_ALWAYS))
+		return invalfc(fc, "inode_share cannot be used with dax=always");
+
+	if (on)
+		set_opt(&new_sbi->opt, INODE_SHARE);
+	else
+		clear_opt(&new_sbi->opt, INODE_SHARE);
+	return 0;
+}
+
+void erofs_ishare_free_sb(struct erofs_ishare_sb *isb)
+{
+	kfree_sensitive(isb->domain);
+	isb->domain = NULL;
+	kfree(isb->name);
+	isb->name = NULL;
+}
+
+#ifdef CONFIG_EROFS_FS_XATTR
+/*
+ * The fingerprint xattr is named by long prefix number sb byte 105
+ * (checked against the prefix count when the sb was read).  Keep a
+ * NUL-terminated copy of its infix for erofs_getxattr().
+ */
+static int erofs_ishare_load_name(struct super_block *sb)
+{
+	struct erofs_sb_info *sbi = EROFS_SB(sb);
+	struct erofs_xattr_prefix_item *pf =
+		&sbi->xattr_prefixes[sbi->ishare_xattr_prefix_id];
+	char *name;
+
+	name = kmemdup_nul(pf->prefix->infix, pf->infix_len, GFP_KERNEL);
+	if (!name)
+		return -ENOMEM;
+	if (strlen(name) != pf->infix_len ||
+	    (!pf->infix_len && !pf->prefix->base_index)) {
+		erofs_err(sb, "invalid fingerprint xattr name (prefix %u)",
+			  sbi->ishare_xattr_prefix_id);
+		kfree(name);
+		return -EFSCORRUPTED;
+	}
+	sbi->ishare.name = name;
+	sbi->ishare.name_index = pf->prefix->base_index;
+	return 0;
+}
+#else
+static int erofs_ishare_load_name(struct super_block *sb)
+{
+	return -EOPNOTSUPP;
+}
+#endif
+
+/* called at the end of fill_super, once the xattr prefixes are loaded */
+int erofs_ishare_fill_super(struct super_block *sb)
+{
+	struct erofs_sb_info *sbi = EROFS_SB(sb);
+	int err;
+
+	if (!test_opt(&sbi->opt, INODE_SHARE))
+		return 0;
+	if (!erofs_sb_has_ishare_xattrs(sbi)) {
+		erofs_info(sb, "image has no fingerprint xattrs: page cache not shared");
+		clear_opt(&sbi->opt, INODE_SHARE);
+		return 0;
+	}
+	err = erofs_ishare_load_name(sb);
+	if (err == -EOPNOTSUPP) {
+		erofs_info(sb, "xattr support disabled: page cache not shared");
+		clear_opt(&sbi->opt, INODE_SHARE);
+		return 0;
+	}
+	if (!err)
+		erofs_info(sb, "page-cache sharing on");
+	return err;
+}
+
+/* ---- shared inodes on the pseudo mount -------------------------------- */
+
+struct erofs_ishare_key {
+	u8 *data;
+	unsigned int len;
+};
+
+/*
+ * The key is length-delimited: le32 fingerprint length, fingerprint,
+ * le32 domain length, domain.  So (V + "x", "y") and (V, "xy") differ.
+ */
+static u8 *erofs_ishare_make_key(const void *fp, unsigned int fplen,
+				 const char *domain, unsigned int *keylen)
+{
+	unsigned int dlen = strlen(domain);
+	u8 *key, *p;
+
+	*keylen = 4 + fplen + 4 + dlen;
+	key = kmalloc(*keylen, GFP_KERNEL);
+	if (!key)
+		return NULL;
+	p = key;
+	put_unaligned_le32(fplen, p);
+	p += 4;
+	memcpy(p, fp, fplen);
+	p += fplen;
+	put_unaligned_le32(dlen, p);
+	memcpy(p + 4, domain, dlen);
+	return key;
+}
+
+/* called under inode_hash_lock: compare the full key, not just the hash */
+static int erofs_ishare_test(struct inode *inode, void *data)
+{
+	struct erofs_ishare_inode *si = EROFS_ISHARE_I(inode);
+	struct erofs_ishare_key *k = data;
+
+	return si->keylen == k->len && !memcmp(si->key, k->data, k->len);
+}
+
+/* called under inode_hash_lock: the new inode takes the key over */
+static int erofs_ishare_set(struct inode *inode, void *data)
+{
+	struct erofs_ishare_inode *si = EROFS_ISHARE_I(inode);
+	struct erofs_ishare_key *k = data;
+
+	si->key = k->data;
+	si->keylen = k->len;
+	inode->i_ino = get_next_ino();
+	return 0;
+}
+
+static void erofs_ishare_setup(struct inode *shared, struct inode *member)
+{
+	shared->i_mode = S_IFREG | 0444;
+	shared->i_flags |= S_NOATIME | S_IMMUTABLE;
+	shared->i_blkbits = member->i_blkbits;
+	i_size_write(shared, i_size_read(member));
+	/* backing_file_open() needs an i_fop that can be opened */
+	shared->i_fop = &erofs_ishare_hidden_fops;
+	shared->i_mapping->a_ops = &erofs_ishare_aops;
+	mapping_set_large_folios(shared->i_mapping);
+	atomic_long_inc(&erofs_ishare_nr_shared);
+}
+
+/* find or create the shared inode for @key; consumes @key */
+static struct inode *erofs_ishare_iget(u8 *key, unsigned int keylen,
+				       struct inode *member)
+{
+	struct erofs_ishare_key k = { .data = key, .len = keylen };
+	struct inode *shared;
+
+	shared = iget5_locked(erofs_ishare_mnt->mnt_sb, xxh32(key, keylen, 0),
+			      erofs_ishare_test, erofs_ishare_set, &k);
+	if (!shared || !(shared->i_state & I_NEW)) {
+		kfree(key);	/* not taken over by erofs_ishare_set() */
+		return shared;
+	}
+	erofs_ishare_setup(shared, member);
+	unlock_new_inode(shared);
+	return shared;
+}
+
+static bool erofs_ishare_can_join(struct inode *inode)
+{
+	const struct address_space_operations *aops = inode->i_mapping->a_ops;
+
+	if (!S_ISREG(inode->i_mode) || !inode->i_size || IS_DAX(inode))
+		return false;
+	if (!EROFS_I_SB(inode)->ishare.name)	/* off, or sb still filling */
+		return false;
+	if (aops == &erofs_aops)
+		return true;
+#ifdef CONFIG_EROFS_FS_BACKED_BY_FILE
+	/* mixed members: each miss is filled by the filling member's method */
+	if (aops == &erofs_fileio_aops)
+		return true;
+#endif
+	/* compressed inodes join once z_erofs reads through a member */
+	return false;
+}
+
+/* read the fingerprint value: 1..block size bytes, else do not share */
+static void *erofs_ishare_read_fp(struct inode *inode, int *len)
+{
+	struct erofs_sb_info *sbi = EROFS_I_SB(inode);
+	unsigned int bsz = i_blocksize(inode);
+	void *fp;
+
+	fp = kmalloc(bsz, GFP_KERNEL);
+	if (!fp)
+		return NULL;
+	*len = erofs_getxattr(inode, sbi->ishare.name_index, sbi->ishare.name,
+			      fp, bsz);
+	if (*len > 0)
+		return fp;
+	if (*len == -ERANGE)
+		erofs_ishare_warn(inode, "fingerprint longer than a block, not shared");
+	else if (!*len)
+		erofs_ishare_warn(inode, "empty fingerprint, not shared");
+	else if (*len != -ENOATTR)
+		erofs_ishare_warn(inode, "cannot read fingerprint (%d), not shared",
+				  *len);
+	kfree(fp);
+	return NULL;
+}
+
+static void erofs_ishare_link(struct inode *inode, struct inode *shared)
+{
+	struct erofs_ishare_inode *si = EROFS_ISHARE_I(shared);
+	struct erofs_ishare_link *link = &EROFS_I(inode)->ishare;
+
+	link->shared = shared;
+	atomic_set(&link->busy, 0);
+	link->opened = false;
+	spin_lock(&si->lock);
+	list_add_tail(&link->node, &si->members);
+	si->nr_members++;
+	spin_unlock(&si->lock);
+	atomic_long_inc(&erofs_ishare_nr_members);
+	inode->i_fop = &erofs_ishare_fops;
+}
+
+/*
+ * Called at the end of inode fill, while @inode is still I_NEW: nobody
+ * else can use it yet.  Any failure leaves the file unshared.
+ */
+void erofs_ishare_join(struct inode *inode)
+{
+	struct erofs_sb_info *sbi = EROFS_I_SB(inode);
+	struct inode *shared;
+	unsigned int keylen;
+	void *fp;
+	u8 *key;
+	int len;
+
+	if (!erofs_ishare_can_join(inode))
+		return;
+	fp = erofs_ishare_read_fp(inode, &len);
+	if (!fp)
+		return;
+	key = erofs_ishare_make_key(fp, len, sbi->ishare.domain, &keylen);
+	kfree(fp);
+	if (!key)
+		return;
+	shared = erofs_ishare_iget(key, keylen, inode);
+	if (!shared) {
+		erofs_ishare_warn(inode, "out of memory, not shared");
+		return;
+	}
+	/* the same fingerprint must mean the same bytes, block for block */
+	if (shared->i_size != inode->i_size ||
+	    shared->i_blkbits != inode->i_blkbits) {
+		erofs_ishare_warn(inode, "size or block size differs from a file with the same fingerprint, not shared");
+		iput(shared);
+		return;
+	}
+	erofs_ishare_link(inode, shared);
+}
+
+/*
+ * Called from ->evict_inode of a member.  After the unlink no new fill can
+ * pick this member; a fallback fill that picked it before still holds
+ * @busy, and our superblock must stay up until it is done, so wait.
+ */
+void erofs_ishare_leave(struct inode *inode)
+{
+	struct erofs_ishare_link *link = &EROFS_I(inode)->ishare;
+	struct inode *shared = link->shared;
+	struct erofs_ishare_inode *si;
+
+	if (!shared)
+		return;
+	si = EROFS_ISHARE_I(shared);
+	spin_lock(&si->lock);
+	list_del_init(&link->node);
+	si->nr_members--;
+	if (link->opened)
+		si->nr_opened--;
+	spin_unlock(&si->lock);
+
+	wait_var_event(&link->busy, !atomic_read(&link->busy));
+	link->shared = NULL;
+	atomic_long_dec(&erofs_ishare_nr_members);
+	iput(shared);	/* the last reference evicts the shared inode */
+}
+
+/*
+ * Fallback for a fill that has no hidden file: pick the first member and
+ * mark it busy under the lock, so its eviction (and so its superblock's
+ * shutdown) waits until erofs_ishare_unpin_member().
+ */
+struct erofs_ishare_link *erofs_ishare_pin_member(struct inode *shared)
+{
+	struct erofs_ishare_inode *si = EROFS_ISHARE_I(shared);
+	struct erofs_ishare_link *link;
+
+	spin_lock(&si->lock);
+	link = list_first_entry_or_null(&si->members, struct erofs_ishare_link,
+					node);
+	if (link)
+		atomic_inc(&link->busy);
+	spin_unlock(&si->lock);
+	return link;
+}
+
+void erofs_ishare_unpin_member(struct erofs_ishare_link *link)
+{
+	if (atomic_dec_and_test(&link->busy))
+		wake_up_var(&link->busy);
+}
+
+void erofs_ishare_mark_opened(struct inode *inode)
+{
+	struct erofs_ishare_link *link = &EROFS_I(inode)->ishare;
+	struct erofs_ishare_inode *si = EROFS_ISHARE_I(link->shared);
+
+	if (READ_ONCE(link->opened))
+		return;
+	spin_lock(&si->lock);
+	if (!link->opened) {
+		link->opened = true;
+		si->nr_opened++;
+	}
+	spin_unlock(&si->lock);
+}
+
+/* ---- per-call fill context -------------------------------------------- */
+
+/*
+ * @fill lives on the caller's stack between begin and end; the entry is
+ * found by task, innermost first, so a nested fill of the same shared
+ * inode by the same task sees its own member.
+ */
+void erofs_ishare_fill_begin(struct inode *shared,
+			     struct erofs_ishare_fill *fill,
+			     struct inode *member)
+{
+	struct erofs_ishare_inode *si = EROFS_ISHARE_I(shared);
+
+	fill->task = current;
+	fill->member = member;
+	spin_lock(&si->lock);
+	list_add(&fill->node, &si->fills);
+	spin_unlock(&si->lock);
+}
+
+void erofs_ishare_fill_end(struct inode *shared,
+			   struct erofs_ishare_fill *fill)
+{
+	struct erofs_ishare_inode *si = EROFS_ISHARE_I(shared);
+
+	spin_lock(&si->lock);
+	list_del(&fill->node);
+	spin_unlock(&si->lock);
+}
+
+struct inode *erofs_ishare_fill_member(struct inode *shared)
+{
+	struct erofs_ishare_inode *si = EROFS_ISHARE_I(shared);
+	struct erofs_ishare_fill *fill;
+	struct inode *member = NULL;
+
+	spin_lock(&si->lock);
+	list_for_each_entry(fill, &si->fills, node) {
+		if (fill->task == current) {
+			member = fill->member;
+			break;
+		}
+	}
+	spin_unlock(&si->lock);
+	return member;
+}
+
+/* ---- the pseudo filesystem -------------------------------------------- */
+
+static struct inode *erofs_ishare_alloc_inode(struct super_block *sb)
+{
+	struct erofs_ishare_inode *si;
+
+	si = alloc_inode_sb(sb, erofs_ishare_cachep, GFP_KERNEL);
+	if (!si)
+		return NULL;
+	spin_lock_init(&si->lock);
+	INIT_LIST_HEAD(&si->members);
+	INIT_LIST_HEAD(&si->fills);
+	si->nr_members = 0;
+	si->nr_opened = 0;
+	si->key = NULL;
+	si->keylen = 0;
+	return &si->vfs_inode;
+}
+
+/* RCU callback: erofs_ishare_exit() waits for these with rcu_barrier() */
+static void erofs_ishare_free_inode(struct inode *inode)
+{
+	struct erofs_ishare_inode *si = EROFS_ISHARE_I(inode);
+
+	kfree(si->key);
+	kmem_cache_free(erofs_ishare_cachep, si);
+}
+
+static void erofs_ishare_evict_inode(struct inode *inode)
+{
+	struct erofs_ishare_inode *si = EROFS_ISHARE_I(inode);
+
+	DBG_BUGON(!list_empty(&si->members));
+	truncate_inode_pages_final(&inode->i_data);
+	clear_inode(inode);
+	if (si->key)
+		atomic_long_dec(&erofs_ishare_nr_shared);
+}
+
+static const struct super_operations erofs_ishare_sops = {
+	.alloc_inode	= erofs_ishare_alloc_inode,
+	.free_inode	= erofs_ishare_free_inode,
+	.evict_inode	= erofs_ishare_evict_inode,
+	.drop_inode	= generic_delete_inode,
+	.statfs		= simple_statfs,
+};
+
+/* hidden files' dentries die with their last reference */
+static const struct dentry_operations erofs_ishare_dops = {
+	.d_delete	= always_delete_dentry,
+};
+
+static int erofs_ishare_init_fs_context(struct fs_context *fc)
+{
+	struct pseudo_fs_context *ctx = init_pseudo(fc, EROFS_ISHARE_MAGIC);
+
+	if (!ctx)
+		return -ENOMEM;
+	ctx->ops = &erofs_ishare_sops;
+	ctx->dops = &erofs_ishare_dops;
+	fc->sb_flags |= SB_NOATIME;
+	return 0;
+}
+
+/*
+ * Never registered, so it cannot be mounted from user space.  No .owner:
+ * our own pseudo mount must not pin the module; it is unmounted in
+ * erofs_ishare_exit().
+ */
+static struct file_system_type erofs_ishare_fs_type = {
+	.name		= "erofs_ishare",
+	.init_fs_context = erofs_ishare_init_fs_context,
+	.kill_sb	= kill_anon_super,
+};
+
+/* ---- sysfs: /sys/fs/erofs/ishare/ ------------------------------------- */
+
+static struct kobject *erofs_ishare_kobj;
+
+/*
+ * Walk the shared inodes: pages resident in shared mappings, and bytes
+ * saved = sum over shared inodes of (members opened - 1) * resident bytes.
+ * An inode stays valid while it is on s_inodes under s_inode_list_lock.
+ */
+static void erofs_ishare_scan(unsigned long *pages, u64 *saved)
+{
+	struct super_block *sb = erofs_ishare_mnt->mnt_sb;
+	struct inode *inode;
+
+	*pages = 0;
+	*saved = 0;
+	spin_lock(&sb->s_inode_list_lock);
+	list_for_each_entry(inode, &sb->s_inodes, i_sb_list) {
+		unsigned long nr = READ_ONCE(inode->i_data.nrpages);
+		unsigned int opened = READ_ONCE(EROFS_ISHARE_I(inode)->nr_opened);
+
+		*pages += nr;
+		if (opened > 1)
+			*saved += (u64)(opened - 1) * nr << PAGE_SHIFT;
+	}
+	spin_unlock(&sb->s_inode_list_lock);
+}
+
+static ssize_t shared_inodes_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&erofs_ishare_nr_shared));
+}
+
+static ssize_t member_inodes_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&erofs_ishare_nr_members));
+}
+
+static ssize_t cached_pages_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	unsigned long pages;
+	u64 saved;
+
+	erofs_ishare_scan(&pages, &saved);
+	return sysfs_emit(buf, "%lu\n", pages);
+}
+
+static ssize_t bytes_saved_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	unsigned long pages;
+	u64 saved;
+
+	erofs_ishare_scan(&pages, &saved);
+	return sysfs_emit(buf, "%llu\n", saved);
+}
+
+static struct kobj_attribute erofs_ishare_attr_shared = __ATTR_RO(shared_inodes);
+static struct kobj_attribute erofs_ishare_attr_members = __ATTR_RO(member_inodes);
+static struct kobj_attribute erofs_ishare_attr_pages = __ATTR_RO(cached_pages);
+static struct kobj_attribute erofs_ishare_attr_saved = __ATTR_RO(bytes_saved);
+
+static struct attribute *erofs_ishare_attrs[] = {
+	&erofs_ishare_attr_shared.attr,
+	&erofs_ishare_attr_members.attr,
+	&erofs_ishare_attr_pages.attr,
+	&erofs_ishare_attr_saved.attr,
+	NULL,
+};
+
+static const struct attribute_group erofs_ishare_group = {
+	.attrs = erofs_ishare_attrs,
+};
+
+static int erofs_ishare_init_sysfs(void)
+{
+	int err;
+
+	erofs_ishare_kobj = kobject_create_and_add("ishare", erofs_sysfs_root());
+	if (!erofs_ishare_kobj)
+		return -ENOMEM;
+	err = sysfs_create_group(erofs_ishare_kobj, &erofs_ishare_group);
+	if (err) {
+		kobject_put(erofs_ishare_kobj);
+		erofs_ishare_kobj = NULL;
+	}
+	return err;
+}
+
+/* ---- module init / exit ----------------------------------------------- */
+
+static void erofs_ishare_inode_init_once(void *ptr)
+{
+	struct erofs_ishare_inode *si = ptr;
+
+	inode_init_once(&si->vfs_inode);
+}
+
+int erofs_ishare_init(void)
+{
+	int err;
+
+	erofs_ishare_cachep = kmem_cache_create("erofs_ishare_inode",
+			sizeof(struct erofs_ishare_inode), 0,
+			SLAB_RECLAIM_ACCOUNT | SLAB_ACCOUNT,
+			erofs_ishare_inode_init_once);
+	if (!erofs_ishare_cachep)
+		return -ENOMEM;
+
+	erofs_ishare_mnt = kern_mount(&erofs_ishare_fs_type);
+	if (IS_ERR(erofs_ishare_mnt)) {
+		err = PTR_ERR(erofs_ishare_mnt);
+		goto err_cache;
+	}
+	/*
+	 * A real bdi: without one fadvise() is a no-op and readahead has no
+	 * window.  Nothing else uses the new sb yet, so set it up here.
+	 */
+	err = super_setup_bdi(erofs_ishare_mnt->mnt_sb);
+	if (err)
+		goto err_mnt;
+	err = erofs_ishare_init_sysfs();
+	if (err)
+		goto err_mnt;
+	return 0;
+
+err_mnt:
+	kern_unmount(erofs_ishare_mnt);
+err_cache:
+	rcu_barrier();
+	kmem_cache_destroy(erofs_ishare_cachep);
+	return err;
+}
+
+/*
+ * Module exit runs with no erofs superblock left (each holds a module
+ * reference), hence no member, and no hidden file either: a hidden file
+ * pins the path the user opened, on an erofs mount.  So no shared inode
+ * remains.  Unmount the pseudo fs, then let the RCU inode frees finish
+ * before the inode cache is destroyed.
+ */
+void erofs_ishare_exit(void)
+{
+	kobject_put(erofs_ishare_kobj);
+	erofs_ishare_kobj = NULL;
+	kern_unmount(erofs_ishare_mnt);
+	erofs_ishare_mnt = NULL;
+	rcu_barrier();
+	kmem_cache_destroy(erofs_ishare_cachep);
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * erofs-ishare: page-cache sharing of identical files across erofs mounts.
+ *
+ * Included by internal.h, so it only uses basic kernel types.  The
+ * design, the lock order and the lifetimes are described in ishare.c and
+ * in Documentation/ishare.rst.
+ */
+#ifndef __EROFS_ISHARE_H
+#define __EROFS_ISHARE_H
+
+#include <linux/types.h>
+#include <linux/list.h>
+#include <linux/atomic.h>
+
+struct inode;
+struct file;
+struct super_block;
+struct fs_context;
+struct fs_parameter;
+struct erofs_sb_info;
+
+/* per-superblock state, part of struct erofs_sb_info */
+struct erofs_ishare_sb {
+	char *domain;		/* domain_id=: a secret, never printed */
+	char *name;		/* fingerprint xattr name infix, NUL-terminated */
+	int name_index;		/* its short xattr prefix index */
+};
+
+/*
+ * Membership of a real (member) inode in a shared inode, part of struct
+ * erofs_inode.  @shared and @node are set once at inode fill and torn
+ * down at eviction.  @busy counts fallback fills running through this
+ * member; eviction waits for it to drop to zero.
+ */
+struct erofs_ishare_link {
+	struct inode *shared;
+	struct list_head node;	/* on the shared inode's member list */
+	atomic_t busy;
+	bool opened;		/* opened at least once (bytes_saved) */
+};
+
+/*
+ * Per-call fill context.  iomap calls ->iomap_begin with the shared inode
+ * only, so a fill registers which member it runs through, keyed by the
+ * task, for as long as it maps blocks.  Any read path that is handed the
+ * shared inode can find its member with erofs_ishare_fill_member().
+ */
+struct erofs_ishare_fill {
+	struct list_head node;	/* on the shared inode's fill list */
+	struct task_struct *task;
+	struct inode *member;
+};
+
+int erofs_ishare_parse_domain(struct fs_context *fc,
+			      struct fs_parameter *param);
+int erofs_ishare_check_options(struct fs_context *fc);
+int erofs_ishare_reconfigure(struct fs_context *fc, struct erofs_sb_info *sbi,
+			     struct erofs_sb_info *new_sbi);
+int erofs_ishare_fill_super(struct super_block *sb);
+void erofs_ishare_free_sb(struct erofs_ishare_sb *isb);
+
+void erofs_ishare_join(struct inode *inode);
+void erofs_ishare_leave(struct inode *inode);
+
+void erofs_ishare_fill_begin(struct inode *shared,
+			     struct erofs_ishare_fill *fill,
+			     struct inode *member);
+void erofs_ishare_fill_end(struct inode *shared,
+			   struct erofs_ishare_fill *fill);
+struct inode *erofs_ishare_fill_member(struct inode *shared);
+
+int erofs_ishare_init(void);
+void erofs_ishare_exit(void);
+
+#endif	/* __EROFS_ISHARE_H */

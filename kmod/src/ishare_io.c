@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * erofs-ishare: file and address-space operations of shared files.
+ *
+ * A member file opened by the user ("user file") gets a hidden backing
+ * file on the shared inode, made with backing_file_open(): mappings of it
+ * show the user's path in /proc/<pid>/maps.  Buffered reads, mmap,
+ * fadvise and splice all run on the hidden file, i.e. on the shared
+ * mapping.  O_DIRECT bypasses the page cache and is served by the user's
+ * own real inode.
+ *
+ * A page-cache miss is filled through a member chosen per call:
+ *  - the opener's own real inode when the caller passes a hidden file
+ *    (read, fault, splice, fadvise, readahead): its mount is pinned by the
+ *    hidden file (struct erofs_ishare_hctx), so unmounting another member
+ *    never pulls the device away from that I/O;
+ *  - otherwise a list member, marked busy so its eviction, and so its
+ *    superblock's shutdown, waits for the fill (erofs_ishare_pin_member).
+ * The fill then runs the member's own read method: iomap for block-device
+ * members, the file-backed path for file-backed members, so members of
+ * both kinds can share one page cache.
+ */
+#include <linux/backing-file.h>
+#include <linux/fadvise.h>
+#include <linux/sched/mm.h>
+#include <linux/splice.h>
+#include "ishare_priv.h"
+
+/* ---- user file ---------------------------------------------------------- */
+
+static int erofs_ishare_open(struct inode *inode, struct file *file)
+{
+	struct inode *shared = EROFS_I(inode)->ishare.shared;
+	struct erofs_ishare_hctx *hctx;
+	struct file *hidden;
+	struct path path;
+	int err;
+
+	hctx = kmalloc(sizeof(*hctx), GFP_KERNEL);
+	if (!hctx)
+		return -ENOMEM;
+	ihold(shared);
+	path.mnt = erofs_ishare_mnt;
+	path.dentry = d_obtain_alias(shared);	/* takes over the reference */
+	if (IS_ERR(path.dentry)) {
+		err = PTR_ERR(path.dentry);
+		goto err_free;
+	}
+	hidden = backing_file_open(file, O_RDONLY | O_LARGEFILE, &path,
+				   file->f_cred);
+	dput(path.dentry);
+	if (IS_ERR(hidden)) {
+		err = PTR_ERR(hidden);
+		goto err_free;
+	}
+	/* published before the user file is: no reader sees it half-made */
+	hctx->real = file->f_path;
+	path_get(&hctx->real);
+	hidden->private_data = hctx;
+	file->private_data = hidden;
+	erofs_ishare_mark_opened(inode);
+	return 0;
+
+err_free:
+	kfree(hctx);
+	return err;
+}
+
+static int erofs_ishare_release(struct inode *inode, struct file *file)
+{
+	/* mappings may still hold the hidden file; the last one frees it */
+	fput(file->private_data);
+	return 0;
+}
+
+/*
+ * O_DIRECT can only be set on files whose real inode supports it (checked
+ * by open and fcntl against the real mapping): uncompressed inodes on
+ * block-device mounts.  They read their own blocks, bypassing any cache.
+ */
+static ssize_t erofs_ishare_direct_read(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+
+	if (inode->i_mapping->a_ops != &erofs_aops)
+		return -EINVAL;
+	return erofs_file_fops.read_iter(iocb, to);
+}
+
+static ssize_t erofs_ishare_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct file *hidden = iocb->ki_filp->private_data;
+	struct kiocb kiocb;
+	ssize_t ret;
+
+	if (!iov_iter_count(to))
+		return 0;
+	if (iocb->ki_flags & IOCB_DIRECT)
+		return erofs_ishare_direct_read(iocb, to);
+
+	kiocb_clone(&kiocb, iocb, hidden);
+	/* the clone has no wait queue entry; we never set FOP_BUFFER_RASYNC */
+	kiocb.ki_flags &= ~IOCB_WAITQ;
+	ret = filemap_read(&kiocb, to, 0);
+	iocb->ki_pos = kiocb.ki_pos;
+	return ret;
+}
+
+static int erofs_ishare_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct backing_file_ctx ctx = {
+		.cred = file->f_cred,
+		.user_file = file,
+	};
+
+	/* vma_set_file(), the LSM backing-file hook, then our ->mmap */
+	return backing_file_mmap(file->private_data, vma, &ctx);
+}
+
+static int erofs_ishare_fadvise(struct file *file, loff_t offset, loff_t len,
+				int advice)
+{
+	return vfs_fadvise(file->private_data, offset, len, advice);
+}
+
+static ssize_t erofs_ishare_splice_read(struct file *in, loff_t *ppos,
+					struct pipe_inode_info *pipe,
+					size_t len, unsigned int flags)
+{
+	/* O_DIRECT files never get here: vfs_splice_read() copies instead */
+	return filemap_splice_read(in->private_data, ppos, pipe, len, flags);
+}
+
+const struct file_operations erofs_ishare_fops = {
+	.open		= erofs_ishare_open,
+	.release	= erofs_ishare_release,
+	.llseek		= generic_file_llseek,
+	.read_iter	= erofs_ishare_read_iter,
+	.mmap		= erofs_ishare_mmap,
+	.fadvise	= erofs_ishare_fadvise,
+	.splice_read	= erofs_ishare_splice_read,
+	.get_unmapped_area = thp_get_unmapped_area,
+};
+
+/* ---- hidden file ------------------------------------------------------ */
+
+static int erofs_ishare_hidden_open(struct inode *inode, struct file *file)
+{
+	/* only backing_file_open() in erofs_ishare_open() opens these */
+	return (file->f_mode & FMODE_BACKING) ? 0 : -EPERM;
+}
+
+static int erofs_ishare_hidden_release(struct inode *inode, struct file *file)
+{
+	struct erofs_ishare_hctx *hctx = file->private_data;
+
+	if (hctx) {
+		path_put(&hctx->real);
+		kfree(hctx);
+	}
+	return 0;
+}
+
+/* .owner: a live hidden file keeps the module */
+const struct file_operations erofs_ishare_hidden_fops = {
+	.owner		= THIS_MODULE,
+	.open		= erofs_ishare_hidden_open,
+	.release	= erofs_ishare_hidden_release,
+	.mmap		= generic_file_readonly_mmap,
+};
+
+/* ---- filling the shared mapping --------------------------------------- */
+
+struct erofs_ishare_pick {
+	struct inode *member;
+	struct erofs_ishare_link *pinned;	/* fallback only */
+	unsigned int nofs;
+};
+
+static struct inode *erofs_ishare_opener(struct file *file)
+{
+	struct erofs_ishare_hctx *hctx;
+
+	if (!file || file->f_op != &erofs_ishare_hidden_fops)
+		return NULL;
+	hctx = file->private_data;
+	return hctx ? d_inode(hctx->real.dentry) : NULL;
+}
+
+static int erofs_ishare_pick(struct inode *shared, struct file *file,
+			     struct erofs_ishare_pick *p)
+{
+	p->pinned = NULL;
+	p->member = erofs_ishare_opener(file);
+	if (p->member) {
+		DBG_BUGON(EROFS_I(p->member)->ishare.shared != shared);
+		return 0;
+	}
+	p->pinned = erofs_ishare_pin_member(shared);
+	if (!p->pinned)
+		return -EIO;
+	p->member = &container_of(p->pinned, struct erofs_inode,
+				  ishare)->vfs_inode;
+	/*
+	 * While the member is busy its eviction waits for us: reclaim from
+	 * this fill must not try to evict inodes (it could be that member).
+	 */
+	p->nofs = memalloc_nofs_save();
+	return 0;
+}
+
+static void erofs_ishare_unpick(struct erofs_ishare_pick *p)
+{
+	if (!p->pinned)
+		return;
+	memalloc_nofs_restore(p->nofs);
+	erofs_ishare_unpin_member(p->pinned);
+}
+
+/* iomap only knows the shared inode: map through the current fill's member */
+static int erofs_ishare_iomap_begin(struct inode *inode, loff_t offset,
+				    loff_t length, unsigned int flags,
+				    struct iomap *iomap, struct iomap *srcmap)
+{
+	struct inode *member = erofs_ishare_fill_member(inode);
+
+	if (!member) {
+		DBG_BUGON(1);
+		return -EIO;
+	}
+	return erofs_iomap_ops.iomap_begin(member, offset, length, flags,
+					   iomap, srcmap);
+}
+
+static int erofs_ishare_iomap_end(struct inode *inode, loff_t pos,
+				  loff_t length, ssize_t written,
+				  unsigned int flags, struct iomap *iomap)
+{
+	struct inode *member = erofs_ishare_fill_member(inode);
+
+	return erofs_iomap_ops.iomap_end(member ?: inode, pos, length, written,
+					 flags, iomap);
+}
+
+static const struct iomap_ops erofs_ishare_iomap_ops = {
+	.iomap_begin	= erofs_ishare_iomap_begin,
+	.iomap_end	= erofs_ishare_iomap_end,
+};
+
+static int erofs_ishare_read_folio_via(struct inode *shared,
+				       struct inode *member,
+				       struct folio *folio)
+{
+	const struct address_space_operations *aops = member->i_mapping->a_ops;
+	struct erofs_ishare_fill fill;
+	int err;
+
+	if (aops == &erofs_aops) {
+		erofs_ishare_fill_begin(shared, &fill, member);
+		err = iomap_read_folio(folio, &erofs_ishare_iomap_ops);
+		erofs_ishare_fill_end(shared, &fill);
+		return err;
+	}
+#ifdef CONFIG_EROFS_FS_BACKED_BY_FILE
+	if (aops == &erofs_fileio_aops) {
+		/*
+		 * The file-backed path keeps a counter in ->private: drop
+		 * per-block state an earlier, failed iomap fill left behind.
+		 */
+		if (folio_test_private(folio))
+			iomap_release_folio(folio, GFP_NOFS);
+		return erofs_fileio_read_folio_as(member, folio);
+	}
+#endif
+	folio_unlock(folio);
+	return -EIO;
+}
+
+static int erofs_ishare_read_folio(struct file *file, struct folio *folio)
+{
+	struct inode *shared = folio->mapping->host;
+	struct erofs_ishare_pick p;
+	int err;
+
+	err = erofs_ishare_pick(shared, file, &p);
+	if (err) {
+		folio_unlock(folio);
+		return err;
+	}
+	err = erofs_ishare_read_folio_via(shared, p.member, folio);
+	erofs_ishare_unpick(&p);
+	return err;
+}
+
+/* folios left in @rac are unlocked and dropped by the caller */
+static void erofs_ishare_readahead(struct readahead_control *rac)
+{
+	struct inode *shared = rac->mapping->host;
+	const struct address_space_operations *aops;
+	struct erofs_ishare_fill fill;
+	struct erofs_ishare_pick p;
+
+	if (erofs_ishare_pick(shared, rac->file, &p))
+		return;
+	aops = p.member->i_mapping->a_ops;
+	if (aops == &erofs_aops) {
+		erofs_ishare_fill_begin(shared, &fill, p.member);
+		iomap_readahead(rac, &erofs_ishare_iomap_ops);
+		erofs_ishare_fill_end(shared, &fill);
+	}
+#ifdef CONFIG_EROFS_FS_BACKED_BY_FILE
+	if (aops == &erofs_fileio_aops)
+		erofs_fileio_readahead_as(p.member, rac);
+#endif
+	erofs_ishare_unpick(&p);
+}
+
+const struct address_space_operations erofs_ishare_aops = {
+	.read_folio	= erofs_ishare_read_folio,
+	.readahead	= erofs_ishare_readahead,
+	.release_folio	= iomap_release_folio,
+	.invalidate_folio = iomap_invalidate_folio,
+};

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * erofs-ishare: definitions shared by ishare.c and ishare_io.c only.
+ */
+#ifndef __EROFS_ISHARE_PRIV_H
+#define __EROFS_ISHARE_PRIV_H
+
+#include "internal.h"
+
+/*
+ * A shared inode lives on our internal pseudo mount, one per (fingerprint,
+ * domain) key.  Each member holds one reference; so does the dentry of
+ * every hidden file opened on it.  The last reference evicts it at once
+ * (never cached unreferenced) and its page cache goes with it.
+ *
+ * @lock protects @members, @fills, @nr_members and @nr_opened.  It is a
+ * leaf lock: nothing else is taken while it is held, and it is never held
+ * across a sleep.
+ */
+struct erofs_ishare_inode {
+	spinlock_t lock;
+	struct list_head members;	/* erofs_ishare_link.node */
+	struct list_head fills;		/* erofs_ishare_fill.node */
+	unsigned int nr_members;
+	unsigned int nr_opened;		/* members opened at least once */
+	u8 *key;			/* owned; freed with the inode */
+	unsigned int keylen;
+	struct inode vfs_inode;
+};
+
+static inline struct erofs_ishare_inode *EROFS_ISHARE_I(struct inode *inode)
+{
+	return container_of(inode, struct erofs_ishare_inode, vfs_inode);
+}
+
+/*
+ * Context of a hidden file (its ->private_data): the path of the file the
+ * user opened on a member mount.  It is pinned from open until the hidden
+ * file is released, so the opener's real inode and its superblock outlive
+ * every read issued through the hidden file, including page faults on
+ * mappings that outlive the user's file.
+ */
+struct erofs_ishare_hctx {
+	struct path real;
+};
+
+extern struct vfsmount *erofs_ishare_mnt;
+extern const struct file_operations erofs_ishare_fops;
+extern const struct file_operations erofs_ishare_hidden_fops;
+extern const struct address_space_operations erofs_ishare_aops;
+
+struct erofs_ishare_link *erofs_ishare_pin_member(struct inode *shared);
+void erofs_ishare_unpin_member(struct erofs_ishare_link *link);
+void erofs_ishare_mark_opened(struct inode *inode);
+
+#endif	/* __EROFS_ISHARE_PRIV_H */

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ishtool: page-cache probes for the ishare VM tests.
+ *
+ *   ishtool resident FILE        pages of FILE resident (mincore on a fresh
+ *                                mmap; never reads the file): "N/TOTAL"
+ *   ishtool mapcat FILE          write FILE's bytes, read through mmap
+ *   ishtool maps FILE            mmap FILE, print its /proc/self/maps path
+ *   ishtool private FILE         MAP_PRIVATE write test; prints the bytes
+ *                                of the file (unchanged) after the COW
+ *   ishtool fadvise FILE ADVICE  posix_fadvise: dontneed | willneed
+ *   ishtool sendfile FILE        sendfile(2) FILE to stdout
+ *   ishtool splice FILE          splice(2) FILE through a pipe to stdout
+ *   ishtool dread FILE           O_DIRECT read of FILE to stdout
+ *   ishtool hold FILE SECS       open + mmap + touch FILE, sleep SECS
+ * Exits with the errno value of the first failure.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int die(const char *what)
+{
+	int e = errno ? errno : 1;
+
+	fprintf(stderr, "ishtool: %s: %s\n", what, strerror(e));
+	exit(e);
+}
+
+static int open_file(const char *path, int flags, size_t *size)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | flags);
+
+	if (fd < 0 || fstat(fd, &st))
+		die(path);
+	*size = st.st_size;
+	return fd;
+}
+
+static void *map_file(const char *path, int flags, size_t *size)
+{
+	int fd = open_file(path, 0, size);
+	void *p = mmap(NULL, *size, PROT_READ | (flags == MAP_PRIVATE ?
+			PROT_WRITE : 0), flags, fd, 0);
+
+	if (p == MAP_FAILED)
+		die("mmap");
+	close(fd);
+	return p;
+}
+
+static void write_all(const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(1, p, n);
+
+		if (w <= 0)
+			die("write");
+		p += w;
+		n -= w;
+	}
+}
+
+static int resident(const char *path)
+{
+	size_t size, pg = sysconf(_SC_PAGESIZE), n, i, r = 0;
+	void *p = map_file(path, MAP_SHARED, &size);
+	unsigned char *vec;
+
+	n = (size + pg - 1) / pg;
+	vec = malloc(n + 1);
+	if (!vec || mincore(p, size, vec))
+		die("mincore");
+	for (i = 0; i < n; i++)
+		r += vec[i] & 1;
+	printf("%zu/%zu\n", r, n);
+	return 0;
+}
+
+static int maps(const char *path)
+{
+	size_t size;
+	char line[4096], want[32];
+	void *p = map_file(path, MAP_SHARED, &size);
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	snprintf(want, sizeof(want), "%lx-", (unsigned long)p);
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, want, strlen(want))) {
+			char *s = strchr(line, '/');
+
+			fputs(s ? s : "?\n", stdout);
+			return 0;
+		}
+	}
+	return die("maps");
+}
+
+static int private_cow(const char *path)
+{
+	size_t size;
+	char *p = map_file(path, MAP_PRIVATE, &size);
+	char *q;
+
+	p[0] ^= 0xff;		/* COW: our copy only */
+	p[0] ^= 0xff;
+	q = map_file(path, MAP_PRIVATE, &size);
+	q[size - 1] ^= 0x55;	/* must not reach the file */
+	write_all(p, size);
+	return 0;
+}
+
+static int do_sendfile(const char *path, int use_splice)
+{
+	size_t size;
+	int fd = open_file(path, 0, &size), pfd[2];
+	loff_t off = 0;
+
+	if (!use_splice) {
+		while (off < (loff_t)size)
+			if (sendfile(1, fd, &off, size - off) <= 0)
+				die("sendfile");
+		return 0;
+	}
+	if (pipe(pfd))
+		die("pipe");
+	while (off < (loff_t)size) {
+		ssize_t n = splice(fd, &off, pfd[1], NULL, 65536, 0);
+
+		if (n <= 0)
+			die("splice");
+		while (n) {
+			ssize_t m = splice(pfd[0], NULL, 1, NULL, n, 0);
+
+			if (m <= 0)
+				die("splice out");
+			n -= m;
+		}
+	}
+	return 0;
+}
+
+static int dread(const char *path)
+{
+	size_t size, bs = 1 << 20;
+	int fd = open_file(path, O_DIRECT, &size);
+	char *buf;
+	size_t done = 0;
+
+	if (posix_memalign((void **)&buf, 4096, bs))
+		die("memalign");
+	while (done < size) {
+		ssize_t n = read(fd, buf, bs);
+
+		if (n < 0)
+			die("read");
+		if (!n)
+			break;
+		write_all(buf, n);
+		done += n;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	size_t size, i;
+	volatile char sum = 0;
+	char *p;
+
+	if (argc < 3)
+		return 2;
+	if (!strcmp(argv[1], "resident"))
+		return resident(argv[2]);
+	if (!strcmp(argv[1], "mapcat")) {
+		p = map_file(argv[2], MAP_SHARED, &size);
+		write_all(p, size);
+		return 0;
+	}
+	if (!strcmp(argv[1], "maps"))
+		return maps(argv[2]);
+	if (!strcmp(argv[1], "private"))
+		return private_cow(argv[2]);
+	if (!strcmp(argv[1], "fadvise") && argc == 4) {
+		int fd = open_file(argv[2], 0, &size);
+		int adv = !strcmp(argv[3], "dontneed") ? POSIX_FADV_DONTNEED :
+			  POSIX_FADV_WILLNEED;
+
+		errno = posix_fadvise(fd, 0, 0, adv);
+		return errno ? die("fadvise") : 0;
+	}
+	if (!strcmp(argv[1], "sendfile"))
+		return do_sendfile(argv[2], 0);
+	if (!strcmp(argv[1], "splice"))
+		return do_sendfile(argv[2], 1);
+	if (!strcmp(argv[1], "dread"))
+		return dread(argv[2]);
+	if (!strcmp(argv[1], "hold") && argc == 4) {
+		p = map_file(argv[2], MAP_SHARED, &size);
+		for (i = 0; i < size; i += 4096)
+			sum += p[i];
+		sleep(atoi(argv[3]));
+		return sum & 0;
+	}
+	return 2;
+}

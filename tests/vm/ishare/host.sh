@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Images for the ishare suite, made with tests/vm/lib/mkishare.py (fingerprint
+# xattrs the merged way; also the bad input a real mkfs refuses to write).
+# usage: host.sh OUTDIR   (env: TOP)
+set -euo pipefail
+out=${1:?usage: host.sh OUTDIR}
+mk=$TOP/tests/vm/lib/mkishare.py
+t=$out/trees
+rm -rf "$t"
+mkdir -p "$t/A/shared" "$t/B/shared" "$t/iso" "$t/amb1" "$t/amb2" "$t/bad"
+rnd() { head -c "$2" /dev/urandom >"$1"; }
+
+# A and B share shared/*, and each has a file of its own.
+rnd "$t/A/shared/big1" $((4 << 20))
+rnd "$t/A/shared/big2" $(((1 << 20) + 123))
+rnd "$t/A/shared/t10000" 10000
+rnd "$t/A/shared/small" 100
+cp -a "$t/A/shared/." "$t/B/shared/"
+rnd "$t/A/onlyA" $((1 << 20))
+rnd "$t/B/onlyB" $((1 << 20))
+python3 "$mk" "$out/images/a.img" "$t/A" --inline
+python3 "$mk" "$out/images/b.img" "$t/B"
+python3 "$mk" "$out/images/plain.img" "$t/B" --no-ishare
+python3 "$mk" "$out/images/noname.img" "$t/B" --files-name trusted.erofs.other
+python3 "$mk" "$out/images/badid.img" "$t/B" --prefix-id 3
+
+# Same fingerprint as A's shared/big2, one byte longer.
+rnd "$t/iso/big2" $(((1 << 20) + 124))
+python3 "$mk" "$out/images/iso.img" "$t/iso" --fp "big2=of:$t/A/shared/big2"
+
+# Key ambiguity: (V + "x", domain "y") against (V, domain "xy").
+rnd "$t/amb1/f" 65536
+rnd "$t/amb2/f" 65536
+v=$(sha256sum "$t/amb2/f" | cut -d' ' -f1)
+vhex=$(printf 'sha256:' | xxd -p)$v
+python3 "$mk" "$out/images/amb1.img" "$t/amb1" --fp "f=hex:${vhex}78"
+python3 "$mk" "$out/images/amb2.img" "$t/amb2" --fp "f=hex:${vhex}"
+
+# Bad fingerprints: empty, longer than a block, none; one good file.
+rnd "$t/bad/empty" 8192
+rnd "$t/bad/big" 8192
+rnd "$t/bad/nofp" 8192
+rnd "$t/bad/good" 8192
+python3 "$mk" "$out/images/bad.img" "$t/bad" --fp empty=empty --fp big=big \
+	--fp nofp=none
+# The same files with good fingerprints.
+python3 "$mk" "$out/images/bad2.img" "$t/bad"
+
+# Expected content hashes, one "HASH  ./path" per file of each tree.
+for d in A B iso amb1 amb2 bad; do
+	(cd "$t/$d" && find . -type f -print0 | sort -z | xargs -0 sha256sum) \
+		>"$out/data/$d.sha256"
+done
+cp "$TOP/tests/vm/ishare/ish.sh" "$out/data/ish.sh"
