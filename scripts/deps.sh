@@ -29,6 +29,8 @@ packages=(
 	libc6-dev
 	# reference tools used by tests and benchmarks
 	erofs-utils attr hyperfine
+	# crafts hostile test images (tests/vm/lib/mkishare.py)
+	python3
 )
 
 missing=()
