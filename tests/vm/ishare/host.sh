@@ -32,7 +32,7 @@ python3 "$mk" "$out/images/iso.img" "$t/iso" --fp "big2=of:$t/A/shared/big2"
 rnd "$t/amb1/f" 65536
 rnd "$t/amb2/f" 65536
 v=$(sha256sum "$t/amb2/f" | cut -d' ' -f1)
-vhex=$(printf 'sha256:' | xxd -p)$v
+vhex=$(printf 'sha256:' | od -An -tx1 | tr -d ' \n')$v
 python3 "$mk" "$out/images/amb1.img" "$t/amb1" --fp "f=hex:${vhex}78"
 python3 "$mk" "$out/images/amb2.img" "$t/amb2" --fp "f=hex:${vhex}"
 
