@@ -45,6 +45,19 @@ void pwrite_full(int fd, std::span<const uint8_t> buf, uint64_t off, const std::
 	}
 }
 
+void write_full(int fd, std::span<const uint8_t> buf, const std::string &path)
+{
+	size_t done = 0;
+	while (done < buf.size()) {
+		ssize_t n = ::write(fd, buf.data() + done, buf.size() - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			throw_errno("cannot write", path, n < 0 ? errno : ENOSPC);
+		done += size_t(n);
+	}
+}
+
 std::string join_path(const std::string &dir, const std::string &name)
 {
 	if (dir.empty())

@@ -43,6 +43,9 @@ size_t pread_full(int fd, std::span<uint8_t> buf, uint64_t off, const std::strin
 // Writes all of buf at `off` or throws (ENOSPC, EFBIG, EIO... with the path).
 void pwrite_full(int fd, std::span<const uint8_t> buf, uint64_t off, const std::string &path);
 
+// Sequential write of all of buf (pipes and terminals too).
+void write_full(int fd, std::span<const uint8_t> buf, const std::string &path);
+
 std::string join_path(const std::string &dir, const std::string &name);
 std::string parent_dir(const std::string &path);
 std::string base_name(const std::string &path);
