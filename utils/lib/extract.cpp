@@ -103,9 +103,9 @@ void Extractor::set_attrs(int pfd, const std::string &name, const InodeInfo &ino
 {
 	if (fchownat(pfd, name.c_str(), ino.uid, ino.gid, AT_SYMLINK_NOFOLLOW) != 0 && errno != EPERM)
 		throw_errno("cannot set owner", where, errno);
-	set_xattrs(pfd, name, ino, where);
 	if (ino.is_dir())
-		return;  // mode and times after the content (see run())
+		return;  // xattrs (default ACLs), mode and times after the content
+	set_xattrs(pfd, name, ino, where);
 	if (!ino.is_symlink() && fchmodat(pfd, name.c_str(), ino.mode & 07777, 0) != 0)
 		throw_errno("cannot set mode", where, errno);
 	set_time(pfd, name, ino, where);
@@ -150,6 +150,7 @@ ExtractStats Extractor::run()
 	for (auto it = dirs_.rbegin(); it != dirs_.rend(); ++it) {
 		UniqueFd fd = open_beneath(it->first, O_PATH | O_DIRECTORY);
 		std::string where = dir_ + "/" + it->first;
+		set_xattrs(fd.get(), ".", it->second, where);
 		if (fchmodat(fd.get(), ".", it->second.mode & 07777, 0) != 0)
 			throw_errno("cannot set mode", where, errno);
 		set_time(fd.get(), ".", it->second, where);
