@@ -48,7 +48,14 @@ std::string hex_offset(uint64_t off)
 	return b;
 }
 
-Image::Image(const std::string &path) : path_(path), file_(path), data_(file_.bytes())
+Image::Image(const std::string &path)
+	: path_(path), file_(std::make_unique<MappedFile>(path)), data_(file_->bytes())
+{
+	check_superblock();
+	load_prefixes();
+}
+
+Image::Image(const std::string &name, std::span<const uint8_t> bytes) : path_(name), data_(bytes)
 {
 	check_superblock();
 	load_prefixes();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -28,6 +29,8 @@ private:
 class Image {
 public:
 	explicit Image(const std::string &path);
+	// An image held in memory (tests, fuzzing); `bytes` must outlive it.
+	Image(const std::string &name, std::span<const uint8_t> bytes);
 
 	const std::string &path() const { return path_; }
 	const Superblock &sb() const { return sb_; }
@@ -50,7 +53,7 @@ private:
 	void load_prefixes();
 
 	std::string path_;
-	MappedFile file_;
+	std::unique_ptr<MappedFile> file_;
 	std::span<const uint8_t> data_;
 	Superblock sb_;
 	uint64_t blksz_ = 4096;
