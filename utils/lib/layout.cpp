@@ -3,6 +3,7 @@
 #include <deque>
 
 #include "dirblocks.hpp"
+#include "meta_alloc.hpp"
 #include "error.hpp"
 
 namespace erofs {
@@ -55,62 +56,62 @@ void plan_chunks(Node &n, uint64_t blksz)
 	}
 }
 
-class Placer {
-public:
-	Placer(Layout &l, uint64_t start) : l_(l), cur_(start) {}
-	void place(Node &n, int64_t epoch);
-
-private:
-	uint64_t inline_pos(uint64_t meta, uint64_t tail) const;
-	Layout &l_;
-	uint64_t cur_;
-
-public:
-	uint64_t end() const { return cur_; }
+// Metadata bytes of one node before placement: inode + xattr body (+ chunk
+// map), and the tail it would like to keep inline.
+struct Record {
+	Node *n;
+	uint64_t meta;
+	uint64_t tail;
 };
 
-uint64_t Placer::inline_pos(uint64_t meta, uint64_t tail) const
-{
-	uint64_t bs = l_.blksz;
-	if ((cur_ + meta) % bs + tail <= bs)
-		return cur_;
-	uint64_t next_block = round_up(cur_ + meta, bs);
-	uint64_t pos = round_up(next_block - meta, kSlot);
-	if ((pos + meta) % bs + tail > bs)
-		return UINT64_MAX;
-	return pos;
-}
-
-void Placer::place(Node &n, int64_t epoch)
+Record plan_record(Node &n, int64_t epoch, Layout &l)
 {
 	auto &at = n.at;
-	uint64_t bs = l_.blksz;
+	uint64_t bs = l.blksz;
 	at.extended = needs_extended(n, epoch);
-	uint64_t meta = (at.extended ? InodeExtended::kSize : InodeCompact::kSize) + at.xattr_size;
-	uint64_t tail = n.size % bs;
 	at.layout = DataLayout::FlatPlain;
 	at.tail_size = 0;
 	at.nblocks = n.size / bs;
-	uint64_t pos = cur_;
+	Record r{&n, (at.extended ? InodeExtended::kSize : InodeCompact::kSize) + at.xattr_size, 0};
 	if (n.kind == Kind::Regular && n.sparse) {
 		plan_chunks(n, bs);
-		meta += 4 * at.chunk_addrs.size();
+		r.meta += 4 * at.chunk_addrs.size();
 		at.nblocks = 0;
-		l_.any_chunked = true;
-	} else if (tail) {
-		uint64_t p = inline_pos(meta, tail);
-		if (p != UINT64_MAX && p - cur_ <= bs - tail) {
-			pos = p;
-			at.layout = DataLayout::FlatInline;
-			at.tail_size = uint32_t(tail);
-			meta += tail;
-		} else {
-			at.nblocks++;
-		}
+		l.any_chunked = true;
+	} else {
+		r.tail = n.size % bs;
 	}
-	at.meta_off = pos;
-	at.nid = (pos - uint64_t(l_.meta_blkaddr) * bs) >> kSlotBits;
-	cur_ = round_up(pos + meta, kSlot);
+	return r;
+}
+
+void place_record(const Record &r, MetaAllocator &alloc, const Layout &l)
+{
+	auto &at = r.n->at;
+	std::optional<uint64_t> pos;
+	if (r.tail && (pos = alloc.place(r.meta, r.tail))) {
+		at.layout = DataLayout::FlatInline;
+		at.tail_size = uint32_t(r.tail);
+	} else if (r.tail) {
+		at.nblocks++;  // the tail gets a zero-padded block of its own
+	}
+	if (!pos)
+		pos = alloc.place(r.meta, 0);
+	at.meta_off = *pos;
+	at.nid = (*pos - uint64_t(l.meta_blkaddr) * l.blksz) >> kSlotBits;
+}
+
+// Root first (its nid must fit 16 bits), then records larger than half a
+// block, then the rest, each group in placement order: big records first
+// leave gaps that the small ones fill (close to first-fit decreasing).
+uint64_t place_all(std::vector<Record> &recs, Layout &l)
+{
+	MetaAllocator alloc(l.blksz, l.inode_off);
+	place_record(recs[0], alloc, l);
+	for (int big = 1; big >= 0; big--)
+		for (size_t i = 1; i < recs.size(); i++)
+			if ((recs[i].meta + recs[i].tail > l.blksz / 2) == bool(big))
+				place_record(recs[i], alloc, l);
+	return alloc.end();
 }
 
 void assign_data(Layout &l)
@@ -163,19 +164,19 @@ Layout compute_layout(Tree &t, const XattrPlan &xp, const XattrPrefixes &pfx,
 	l.inode_off = round_up(pend, kSlot);
 	if (l.inode_off / kSlot > 0xFFFF)
 		l.meta_blkaddr = uint32_t(l.inode_off / l.blksz);
-	Placer placer(l, l.inode_off);
+	std::vector<Record> recs;
 	for (size_t i = 0; i < l.order.size(); i++) {
 		Node *n = l.order[i];
 		if (n->kind == Kind::Directory)
 			n->size = dir_size(*n, unsigned(l.blksz));
 		xp.assign(*n, l.shared_off);
 		l.any_xattr_body |= n->at.xattr_size != 0;
-		placer.place(*n, in.epoch);
 		n->at.ino = uint32_t(i + 1);
 		if (n->kind == Kind::Regular)
 			l.data_bytes += n->size;
+		recs.push_back(plan_record(*n, in.epoch, l));
 	}
-	l.meta_end = placer.end();
+	l.meta_end = place_all(recs, l);
 	l.data_blkaddr = round_up(l.meta_end, l.blksz) / l.blksz;
 	assign_data(l);
 	if (t.root->at.nid > 0xFFFF)
