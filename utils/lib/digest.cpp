@@ -11,10 +11,24 @@ struct Sha256::Ctx {
 	~Ctx() { EVP_MD_CTX_free(md); }
 };
 
+namespace {
+
+// Fetching the implementation once avoids a provider lookup per file.
+const EVP_MD *sha256_md()
+{
+	static const EVP_MD *md = [] {
+		const EVP_MD *m = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+		return m ? m : EVP_sha256();
+	}();
+	return md;
+}
+
+}  // namespace
+
 Sha256::Sha256() : ctx_(std::make_unique<Ctx>())
 {
 	ctx_->md = EVP_MD_CTX_new();
-	if (!ctx_->md || EVP_DigestInit_ex(ctx_->md, EVP_sha256(), nullptr) != 1)
+	if (!ctx_->md || EVP_DigestInit_ex2(ctx_->md, sha256_md(), nullptr) != 1)
 		throw std::runtime_error("OpenSSL SHA-256 initialisation failed");
 }
 

@@ -58,28 +58,26 @@ void read_exact(int fd, std::span<uint8_t> buf, uint64_t off, const Node &n)
 }
 
 // Flat file: full blocks go to the data area, the tail to `c.tail` when
-// it is inline, the hash covers everything.
+// it is inline, the hash covers everything.  One read per buffer-full.
 void stream_flat(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf, Content &c, Sha256 *h)
 {
 	UniqueFd fd = open_source(n);
-	uint64_t tail = n.at.tail_size;
-	uint64_t body = n.size - tail;
+	uint64_t body = n.size - n.at.tail_size;
 	uint64_t data_off = uint64_t(n.at.startblk) * ctx.layout.blksz;
-	for (uint64_t done = 0; done < body;) {
-		size_t len = size_t(std::min<uint64_t>(buf.size(), body - done));
+	c.tail.resize(n.at.tail_size);
+	for (uint64_t done = 0; done < n.size;) {
+		size_t len = size_t(std::min<uint64_t>(buf.size(), n.size - done));
 		std::span<uint8_t> b(buf.data(), len);
 		read_exact(fd.get(), b, done, n);
 		if (h)
 			h->update(b);
-		pwrite_full(ctx.out_fd, b, data_off + done, ctx.out_path);
+		size_t to_data = size_t(std::min<uint64_t>(len, body > done ? body - done : 0));
+		if (to_data)
+			pwrite_full(ctx.out_fd, b.first(to_data), data_off + done, ctx.out_path);
+		std::copy(b.begin() + to_data, b.end(), c.tail.begin() + (done + to_data - body));
 		done += len;
 		ctx.bytes_done += len;
 	}
-	c.tail.resize(tail);
-	read_exact(fd.get(), c.tail, body, n);
-	if (h)
-		h->update(c.tail);
-	ctx.bytes_done += tail;
 }
 
 void stream_chunked(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf, Sha256 *h)

@@ -134,13 +134,15 @@ void Scanner::fill_attrs(Node &n, const struct stat &st)
 
 void Scanner::read_xattrs(Node &n)
 {
-	ssize_t len = llistxattr(n.path.c_str(), nullptr, 0);
+	std::string names(1024, '\0');
+	ssize_t len = llistxattr(n.path.c_str(), names.data(), names.size());
+	if (len < 0 && errno == ERANGE) {
+		len = llistxattr(n.path.c_str(), nullptr, 0);
+		names.assign(size_t(std::max<ssize_t>(len, 0)), '\0');
+		len = llistxattr(n.path.c_str(), names.data(), names.size());
+	}
 	if (len < 0 && (errno == ENOTSUP || errno == ENODATA))
 		return;
-	if (len < 0)
-		throw_errno("cannot list xattrs", n.path, errno);
-	std::string names(size_t(len), '\0');
-	len = llistxattr(n.path.c_str(), names.data(), names.size());
 	if (len < 0)
 		throw_errno("cannot list xattrs", n.path, errno);
 	names.resize(size_t(len));
