@@ -30,6 +30,13 @@ RunResult mkfs_to(const TempDir &out, const std::string &src, const std::string 
 	return run(quote(mkfs_bin()) + " " + extra + " " + quote(out / "x.img") + " " + quote(src));
 }
 
+// Runs mkfs with a shell command executed between the scan and the copy.
+RunResult mkfs_with_hook(const TempDir &src, const TempDir &out, const std::string &hook)
+{
+	return run("EROFSPP_TEST_AFTER_SCAN=" + quote(hook) + " " + quote(mkfs_bin()) + " " +
+		   quote(out / "x.img") + " " + quote(src.path()));
+}
+
 }  // namespace
 
 TEST_CASE("unreadable file", "[mkfs][errors]")
@@ -49,8 +56,7 @@ TEST_CASE("file vanished between scan and copy", "[mkfs][errors]")
 {
 	TempDir src, out;
 	write_file(src / "gone", "soon gone");
-	auto r = run("EROFSPP_TEST_AFTER_SCAN=" + quote("rm " + quote(src / "gone")) + " " +
-		     quote(mkfs_bin()) + " " + quote(out / "x.img") + " " + quote(src.path()));
+	auto r = mkfs_with_hook(src, out, "rm " + quote(src / "gone"));
 	expect_clean_failure(r, out, src / "gone");
 	CHECK(r.err.find("vanished") != std::string::npos);
 }
@@ -59,8 +65,7 @@ TEST_CASE("file changed size between scan and copy", "[mkfs][errors]")
 {
 	TempDir src, out;
 	write_file(src / "grows", "short");
-	auto r = run("EROFSPP_TEST_AFTER_SCAN=" + quote("echo more >> " + quote(src / "grows")) + " " +
-		     quote(mkfs_bin()) + " " + quote(out / "x.img") + " " + quote(src.path()));
+	auto r = mkfs_with_hook(src, out, "echo more >> " + quote(src / "grows"));
 	expect_clean_failure(r, out, src / "grows");
 	CHECK(r.err.find("changed") != std::string::npos);
 }
