@@ -1,0 +1,38 @@
+// A one-line progress display ("files a/b, bytes x/y") refreshed from a
+// background thread while the fill step runs; silent when disabled.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+
+namespace erofs {
+
+class Progress {
+public:
+	Progress(bool enabled, const std::atomic<uint64_t> &files, uint64_t files_total,
+		 const std::atomic<uint64_t> &bytes, uint64_t bytes_total);
+	~Progress();  // prints the final line
+	Progress(const Progress &) = delete;
+	Progress &operator=(const Progress &) = delete;
+
+private:
+	void print() const;
+	void loop();
+
+	bool enabled_;
+	const std::atomic<uint64_t> &files_;
+	uint64_t files_total_;
+	const std::atomic<uint64_t> &bytes_;
+	uint64_t bytes_total_;
+	std::mutex mu_;
+	std::condition_variable cv_;
+	bool stop_ = false;
+	std::thread thread_;
+};
+
+std::string human_bytes(uint64_t b);
+
+}  // namespace erofs

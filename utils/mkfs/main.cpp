@@ -1,0 +1,171 @@
+// mkfs.erofs++: build an uncompressed EROFS image from a directory.
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <getopt.h>
+#include <string>
+#include <unistd.h>
+
+#include "cli.hpp"
+#include "error.hpp"
+#include "mkfs.hpp"
+#include "progress.hpp"
+
+using namespace erofs;
+
+namespace {
+
+constexpr const char *kTool = "mkfs.erofs++";
+constexpr const char *kDefaultKey = "erofs.fingerprint.v1";
+
+void usage(FILE *f)
+{
+	std::fprintf(f,
+		"usage: %s [options] IMAGE SOURCE_DIR\n"
+		"Build an uncompressed EROFS image of SOURCE_DIR.\n\n"
+		"  -b SIZE                  block size, 512..4096 (default 4096)\n"
+		"  -x N                     share xattrs used by more than N inodes (default 2; <0: no xattrs)\n"
+		"  -T SECONDS               set every mtime and the build time to SECONDS\n"
+		"  -U UUID|clear|random     filesystem UUID (default random)\n"
+		"  -L LABEL                 volume label (up to 15 bytes)\n"
+		"  --all-root               make every file owned by root\n"
+		"  --force-uid=UID          set every file's uid\n"
+		"  --force-gid=GID          set every file's gid\n"
+		"  --exclude-path=PATH      leave out PATH (relative to SOURCE_DIR)\n"
+		"  --exclude-regex=REGEX    leave out paths matching REGEX (POSIX ERE)\n"
+		"  --xattr-prefix=PREFIX    register a long xattr name prefix\n"
+		"  --ishare_key=NAME        add a SHA-256 fingerprint xattr NAME to regular files\n"
+		"  --xattr-inode-digest[=NAME]  same, default NAME %s\n"
+		"  --workers=N              worker threads (default: number of CPUs)\n"
+		"  --quiet                  no progress output\n"
+		"  -h, --help               show this help\n"
+		"Environment: SOURCE_DATE_EPOCH clamps mtimes and sets the build time.\n",
+		kTool, kDefaultKey);
+}
+
+[[noreturn]] void bad(const std::string &what, const std::string &where)
+{
+	throw Error(what, where);
+}
+
+int64_t number(const char *opt, const std::string &v, int64_t lo, int64_t hi)
+{
+	auto n = parse_int(v, lo, hi);
+	if (!n)
+		bad("invalid number", std::string(opt) + " " + v);
+	return *n;
+}
+
+void parse_uuid_option(MkfsOptions &o, const std::string &v)
+{
+	if (v == "random") {
+		o.uuid.reset();
+	} else if (v == "clear") {
+		o.uuid = std::array<uint8_t, 16>{};
+	} else {
+		auto u = parse_uuid(v);
+		if (!u)
+			bad("invalid UUID", "-U " + v);
+		o.uuid = *u;
+	}
+}
+
+void parse_blocksize(MkfsOptions &o, const std::string &v)
+{
+	int64_t b = number("-b", v, 512, 4096);
+	unsigned bits = 9;
+	while ((int64_t(1) << bits) < b)
+		bits++;
+	if ((int64_t(1) << bits) != b)
+		bad("block size must be a power of two", "-b " + v);
+	o.blkbits = bits;
+}
+
+enum LongOpt {
+	kAllRoot = 256, kForceUid, kForceGid, kExcludePath, kExcludeRegex, kXattrPrefix,
+	kIshareKey, kDigest, kWorkers, kQuiet, kHelp, kCompress,
+};
+
+const struct option kLongOpts[] = {
+	{"all-root", no_argument, nullptr, kAllRoot},
+	{"force-uid", required_argument, nullptr, kForceUid},
+	{"force-gid", required_argument, nullptr, kForceGid},
+	{"exclude-path", required_argument, nullptr, kExcludePath},
+	{"exclude-regex", required_argument, nullptr, kExcludeRegex},
+	{"xattr-prefix", required_argument, nullptr, kXattrPrefix},
+	{"ishare_key", required_argument, nullptr, kIshareKey},
+	{"ishare-key", required_argument, nullptr, kIshareKey},
+	{"xattr-inode-digest", optional_argument, nullptr, kDigest},
+	{"workers", required_argument, nullptr, kWorkers},
+	{"quiet", no_argument, nullptr, kQuiet},
+	{"help", no_argument, nullptr, kHelp},
+	{nullptr, 0, nullptr, 0},
+};
+
+bool parse_option(MkfsOptions &o, int c, const std::string &v, bool &quiet)
+{
+	switch (c) {
+	case 'b': parse_blocksize(o, v); break;
+	case 'x': o.xattr_tolerance = int(number("-x", v, -1000000, 1000000)); break;
+	case 'T': o.fixed_time = number("-T", v, 0, INT64_MAX); break;
+	case 'U': parse_uuid_option(o, v); break;
+	case 'L': o.label = v; break;
+	case 'z': bad("compression is not supported yet", "-z " + v);
+	case kAllRoot: o.all_root = true; break;
+	case kForceUid: o.force_uid = uint32_t(number("--force-uid", v, 0, UINT32_MAX)); break;
+	case kForceGid: o.force_gid = uint32_t(number("--force-gid", v, 0, UINT32_MAX)); break;
+	case kExcludePath: o.exclude_paths.push_back(v); break;
+	case kExcludeRegex: o.exclude_regexes.push_back(v); break;
+	case kXattrPrefix: o.xattr_prefixes.push_back(v); break;
+	case kIshareKey: o.ishare_key = v; break;
+	case kDigest: o.ishare_key = v.empty() ? kDefaultKey : v; break;
+	case kWorkers: o.workers = unsigned(number("--workers", v, 1, 1024)); break;
+	case kQuiet: quiet = true; break;
+	default: return false;
+	}
+	return true;
+}
+
+int run(int argc, char **argv)
+{
+	MkfsOptions o;
+	bool quiet = false;
+	int c;
+	while ((c = getopt_long(argc, argv, "b:x:T:U:L:z:h", kLongOpts, nullptr)) != -1) {
+		if (c == 'h' || c == kHelp) {
+			usage(stdout);
+			return 0;
+		}
+		if (!parse_option(o, c, optarg ? optarg : "", quiet)) {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (argc - optind != 2) {
+		usage(stderr);
+		return 2;
+	}
+	o.image = argv[optind];
+	o.source = argv[optind + 1];
+	if (const char *sde = std::getenv("SOURCE_DATE_EPOCH"); sde && *sde && !o.fixed_time)
+		o.source_date_epoch = number("SOURCE_DATE_EPOCH", sde, 0, INT64_MAX);
+	if (const char *hook = std::getenv("EROFSPP_TEST_AFTER_SCAN"))
+		o.after_scan_hook = hook;
+	bool tty = !quiet && isatty(STDOUT_FILENO);
+	o.progress = tty;
+	o.warn = [](const std::string &m) { std::fprintf(stderr, "%s: warning: %s\n", kTool, m.c_str()); };
+	auto r = build_image(o);
+	if (tty)
+		std::printf("%s: %llu inodes, %llu blocks, %s\n", o.image.c_str(),
+			    (unsigned long long)r.inodes, (unsigned long long)r.blocks,
+			    human_bytes(r.image_bytes).c_str());
+	return 0;
+}
+
+}  // namespace
+
+int main(int argc, char **argv)
+{
+	std::signal(SIGXFSZ, SIG_IGN);  // over-size writes fail with EFBIG instead
+	return run_main(kTool, [&] { return run(argc, argv); });
+}
