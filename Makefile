@@ -8,8 +8,8 @@
 #   make bench   run the benchmarks in scripts/bench
 #   make clean   remove build/
 #
-# Variables: BUILD=build dir, JOBS=parallel jobs, SANITIZE=1 builds an extra
-# ASan/UBSan tree for the unit tests, VM_TESTS="suite ..." picks VM suites.
+# Variables: BUILD=build dir, JOBS=parallel jobs, SANITIZE=0 skips the
+# ASan/UBSan run of the unit tests, VM_TESTS="suite ..." picks VM suites.
 
 MAKEFLAGS += --no-print-directory
 
@@ -49,10 +49,14 @@ check-unit-san: utils-san
 check-vm: utils kmod
 	@tests/vm/run-all.sh --build $(BUILD) $(VM_TESTS)
 
-check: check-unit check-vm
+SANITIZE ?= 1
+CHECK_UNIT := check-unit
 ifeq ($(SANITIZE),1)
-check: check-unit-san
+CHECK_UNIT += check-unit-san
 endif
+# Unit tests first (plain, then sanitized), VM suites last.
+check: $(CHECK_UNIT)
+	@$(MAKE) check-vm
 
 demo: utils kmod
 	@scripts/demo.sh --build $(BUILD)

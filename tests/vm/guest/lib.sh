@@ -104,7 +104,12 @@ tree_matches() {
 }
 
 # load_stock_erofs: load Debian's own erofs.ko (shipped at /stock/erofs.ko)
-# after its dependencies, instead of ours.
+# after its dependencies, instead of ours.  Succeeds if the stock module is
+# already loaded (an earlier script of the suite), fails if ours is.
 load_stock_erofs() {
+	if grep -q '^erofs ' /proc/modules; then
+		[ ! -e /sys/module/erofs/version ]
+		return
+	fi
 	modprobe libcrc32c && insmod /stock/erofs.ko
 }

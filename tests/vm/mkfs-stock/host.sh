@@ -28,3 +28,36 @@ find "$fp" -type f -size +0 -print0 | while IFS= read -r -d '' f; do
 		-v "0x$(printf 'sha256:' | od -An -tx1 | tr -d ' \n')$(sha256sum "$f" | cut -c1-64)" "$f"
 done
 "$lib/expect.sh" "$fp" "$out/data/zoo-fp"
+
+# The guest compares xattrs with tests/vm/helpers/manifest (busybox has no
+# getfattr).  Prove here that manifest reports exactly what
+# `getfattr -d -m - -e hex` reports for the same tree.
+(cd "$tree" && getfattr -R -h -d -m - -e hex . 2>/dev/null) | awk '
+	/^# file: / { f = substr($0, 9); sub(/^\.\//, "", f); next }
+	/=0x/ { n = index($0, "="); x[f] = x[f] " x:" substr($0, 1, n) substr($0, n + 3) }
+	END { for (f in x) print f x[f] }' | LC_ALL=C sort >"$out/getfattr.txt"
+awk '{ s = ""; for (i = 2; i <= NF; i++) if ($i ~ /^x:/) s = s " " $i; if (s != "") print $1 s }' \
+	"$out/data/zoo.manifest" | LC_ALL=C sort >"$out/manifest-xattrs.txt"
+diff -u "$out/getfattr.txt" "$out/manifest-xattrs.txt" ||
+	{ echo "host.sh: manifest and getfattr disagree on xattrs" >&2; exit 1; }
+[[ -s $out/getfattr.txt ]] || { echo "host.sh: no xattrs seen" >&2; exit 1; }
+
+# A sparse file larger than 4 GiB (extended inode, 64-bit size), with data
+# at the start, across the 4 GiB boundary and at the end; the rest holes.
+big=$out/big
+mkdir -p "$big"
+f=$big/sparse-5g
+head -c 1048576 /dev/urandom >"$f"
+head -c 8192 /dev/urandom | dd of="$f" bs=4096 seek=$(((4 << 30) / 4096 - 1)) conv=notrunc status=none
+head -c 100 /dev/urandom | dd of="$f" bs=1 seek=$((5 << 30)) conv=notrunc status=none
+"$mkfs" --quiet -T 1700000000 --ishare_key=trusted.erofs.fingerprint "$out/images/big.img" "$big"
+# Expected slices: "skip_blocks count_blocks(4K) sha256"
+slice() { dd if="$f" bs=4096 skip="$1" count="$2" status=none | sha256sum | cut -c1-64; }
+{
+	echo "0 256 $(slice 0 256)"
+	echo "$(((4 << 30) / 4096 - 1)) 2 $(slice $(((4 << 30) / 4096 - 1)) 2)"
+	echo "$(((2 << 30) / 4096)) 256 $(slice $(((2 << 30) / 4096)) 256)"
+	echo "$(((5 << 30) / 4096)) 1 $(slice $(((5 << 30) / 4096)) 1)"
+} >"$out/data/big.slices"
+stat -c %s "$f" >"$out/data/big.size"
+sha256sum "$f" | cut -c1-64 >"$out/data/big.sha256"
