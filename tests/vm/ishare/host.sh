@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Images for the ishare suite, made with tests/vm/lib/mkishare.py (fingerprint
-# xattrs the merged way; also the bad input a real mkfs refuses to write).
-# usage: host.sh OUTDIR   (env: TOP)
+# Images for the ishare suite.  The sharing pair A/B comes from our
+# mkfs.erofs++ --ishare_key; tests/vm/lib/mkishare.py writes what a real
+# mkfs refuses to (forged, empty or oversized fingerprints, a prefix id out
+# of range, fingerprints without the feature bit) and a second copy of B,
+# so images of both writers are shown to share.
+# usage: host.sh OUTDIR   (env: TOP, BUILD)
 set -euo pipefail
 out=${1:?usage: host.sh OUTDIR}
 mk=$TOP/tests/vm/lib/mkishare.py
@@ -18,8 +21,10 @@ rnd "$t/A/shared/small" 100
 cp -a "$t/A/shared/." "$t/B/shared/"
 rnd "$t/A/onlyA" $((1 << 20))
 rnd "$t/B/onlyB" $((1 << 20))
-python3 "$mk" "$out/images/a.img" "$t/A" --inline
-python3 "$mk" "$out/images/b.img" "$t/B"
+mkfs=$BUILD/utils/mkfs.erofs++
+"$mkfs" --quiet --ishare_key=trusted.erofs.fingerprint "$out/images/a.img" "$t/A"
+"$mkfs" --quiet --ishare_key=trusted.erofs.fingerprint "$out/images/b.img" "$t/B"
+python3 "$mk" "$out/images/pyb.img" "$t/B"
 python3 "$mk" "$out/images/plain.img" "$t/B" --no-ishare
 python3 "$mk" "$out/images/noname.img" "$t/B" --files-name trusted.erofs.other
 python3 "$mk" "$out/images/badid.img" "$t/B" --prefix-id 3
