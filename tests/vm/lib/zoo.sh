@@ -60,6 +60,12 @@ setfattr -n trusted.secret -v 0x00ff10e2 sizes/f4096
 setfattr -n user.long -v "$(printf 'v%.0s' $(seq 1 1000))" sizes/f12289
 setfattr -n user.dirattr -v "on a directory" many
 setfattr -n trusted.overlay.opaque -v y perms/sticky
+setfattr -n security.erofs-test -v label1 perms/private
+# POSIX ACLs (user::rw-, group::r--, mask::r--, other::r--), access on a
+# file and default on a directory, in the kernel's xattr encoding.
+acl=0x0200000001000600ffffffff04000400ffffffff10000400ffffffff20000400ffffffff
+setfattr -n system.posix_acl_access -v $acl perms/suid
+setfattr -n system.posix_acl_default -v $acl perms/sticky
 
 # Fixed, distinct mtimes (the reader must return them).
 find . -depth -print0 | xargs -0 touch -h -d '2024-03-01 12:00:00'
