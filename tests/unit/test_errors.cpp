@@ -52,6 +52,22 @@ TEST_CASE("unreadable file", "[mkfs][errors]")
 	CHECK(r.err.find("Permission denied") != std::string::npos);
 }
 
+TEST_CASE("a killed mkfs leaves no temporary image behind", "[mkfs][errors]")
+{
+	TempDir src;
+	write_file(src / "f", "data");
+	// (SIGINT cannot be sent this way: system() ignores it in mkfs while
+	// the hook runs.  The handler covers INT, TERM, HUP and QUIT alike.)
+	for (const char *sig : {"TERM", "HUP"}) {
+		TempDir out;
+		// The hook runs while the temporary image exists; $PPID is mkfs.
+		auto r = mkfs_with_hook(src, out, std::string("kill -") + sig + " $PPID; sleep 5");
+		INFO(sig);
+		CHECK(r.status != 0);
+		CHECK(list_dir(out.path()).empty());
+	}
+}
+
 TEST_CASE("file vanished between scan and copy", "[mkfs][errors]")
 {
 	TempDir src, out;

@@ -154,11 +154,11 @@ MkfsResult build_image(const MkfsOptions &o)
 		  : o.source_date_epoch ? *o.source_date_epoch : int64_t(std::time(nullptr));
 	register_prefixes(b);
 	Tree t = scan_tree(o.source, scan_options(b));
+	TempImage out(o.image);
 	if (!o.after_scan_hook.empty() && std::system(o.after_scan_hook.c_str()) != 0)
 		throw Error("after-scan hook failed", o.after_scan_hook);
 	XattrPlan xp(t, b.prefixes, {o.xattr_tolerance, b.fp_id, o.warn});
 	Layout l = compute_layout(t, xp, b.prefixes, {o.blkbits, b.epoch});
-	TempImage out(o.image);
 	out.resize(l.image_size());
 	fill(o, l, xp, out);
 	write_head(out, l, xp, b.prefixes, make_superblock(b, l, t));

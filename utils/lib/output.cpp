@@ -2,7 +2,9 @@
 
 #include <cerrno>
 #include <climits>
+#include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,6 +12,46 @@
 #include "error.hpp"
 
 namespace erofs {
+
+namespace {
+
+// The temporary image's path, for the signal handler below: a killed mkfs
+// must not leave the temporary file behind.  Only one image is built at a
+// time; the handler only reads this buffer and calls async-signal-safe
+// functions.
+char g_tmp_path[PATH_MAX];
+volatile sig_atomic_t g_tmp_armed = 0;
+constexpr int kCleanupSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+
+extern "C" void remove_tmp_and_die(int sig)
+{
+	if (g_tmp_armed)
+		unlink(g_tmp_path);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void arm_cleanup(const std::string &path)
+{
+	if (path.size() >= sizeof(g_tmp_path))
+		return;  // mkostemp would have failed first
+	std::memcpy(g_tmp_path, path.c_str(), path.size() + 1);
+	g_tmp_armed = 1;
+	struct sigaction sa = {};
+	sa.sa_handler = remove_tmp_and_die;
+	sigemptyset(&sa.sa_mask);
+	for (int sig : kCleanupSignals)
+		sigaction(sig, &sa, nullptr);
+}
+
+void disarm_cleanup()
+{
+	g_tmp_armed = 0;
+	for (int sig : kCleanupSignals)
+		signal(sig, SIG_DFL);
+}
+
+}  // namespace
 
 TempImage::TempImage(const std::string &final_path) : final_(final_path)
 {
@@ -22,6 +64,7 @@ TempImage::TempImage(const std::string &final_path) : final_(final_path)
 	if (fd < 0)
 		throw_errno("cannot create the output image", final_path, errno);
 	fd_ = UniqueFd(fd);
+	arm_cleanup(tmp_);
 	mode_t mask = umask(0);
 	umask(mask);
 	fchmod(fd, 0666 & ~mask);
@@ -31,6 +74,7 @@ TempImage::~TempImage()
 {
 	if (!done_)
 		unlink(tmp_.c_str());
+	disarm_cleanup();
 }
 
 void TempImage::resize(uint64_t size)
@@ -41,6 +85,10 @@ void TempImage::resize(uint64_t size)
 
 void TempImage::commit()
 {
+	// On disk before it gets the final name: a crash must never leave a
+	// half-written image there.
+	if (fdatasync(fd_.get()) != 0 && errno != EINVAL)
+		throw_errno("cannot write the output image", final_, errno);
 	if (close(fd_.release()) != 0)
 		throw_errno("cannot write the output image", final_, errno);
 	if (rename(tmp_.c_str(), final_.c_str()) != 0)
