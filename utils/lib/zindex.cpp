@@ -459,4 +459,50 @@ ZMap read_zmap(const Image &img, const InodeInfo &ino)
 	return m;
 }
 
+ZLcluster zmap_lcluster(const Image &img, const InodeInfo &ino, const ZMap &m, uint64_t lcn, bool lookahead)
+{
+	if (lcn >= m.lclusters)
+		throw Error("lcluster beyond the file", where_nid(ino.nid));
+	Decoder d{img, ino, where_nid(ino.nid)};
+	d.compact = m.compact;
+	d.big = m.advise & zadv::kBigPcluster1;
+	d.start = m.hdr_pos + 16;
+	if (m.compact)
+		d.geom = PackGeom(m.hdr_pos + 8, m.lclusters, m.advise & zadv::kCompacted2B);
+	DRec r = d.load(lcn);
+	ZLcluster z;
+	z.type = r.type;
+	z.nextpackoff = r.nextpackoff;
+	if (r.type != ltype::kNonhead) {
+		z.clusterofs = r.ofs;
+		z.pblk = r.pblk;
+		return z;
+	}
+	z.clusterofs = uint16_t(1u << m.lclusterbits);
+	z.delta[0] = r.d0;
+	if (r.cblk)
+		z.compressedblks = r.cnt;
+	if (!m.compact) {
+		z.delta[1] = le::u16(img.bytes(m.hdr_pos + 16 + 8 * lcn + 6, 2, "index"), 0);
+	} else if (lookahead) {  // get_compacted_la_distance()
+		auto at = d.geom.at(lcn);
+		auto pack = img.bytes(at.pack, at.size(), "index");
+		unsigned eb = at.encodebits(), lo = 0, d1 = 0, i = at.slot;
+		uint8_t type = 0;
+		bool ended = false;
+		do {
+			lo = slot_value(pack, eb, i, type);
+			if (type != ltype::kNonhead) {
+				ended = true;
+				break;
+			}
+			++d1;
+		} while (++i < at.vcnt);
+		if (!ended && !(lo & kCblkcnt))
+			d1 += lo - 1;
+		z.delta[1] = uint16_t(d1);
+	}
+	return z;
+}
+
 }  // namespace erofs

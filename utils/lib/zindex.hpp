@@ -87,4 +87,16 @@ struct ZMap {
 // Decodes and checks the map of a compressed inode; Error("<what>", "nid N ...").
 ZMap read_zmap(const Image &img, const InodeInfo &ino);
 
+// One lcluster exactly as z_erofs_load_{full,compact}_lcluster() decodes
+// it (for tests that replay the kernel's map_blocks); `m` from read_zmap.
+struct ZLcluster {
+	uint8_t type = 0;
+	uint16_t clusterofs = 0;   // heads; 1 << lclusterbits for NONHEAD
+	uint16_t delta[2] = {0, 0};
+	uint32_t compressedblks = 0;  // from CBLKCNT, else 0
+	uint32_t pblk = 0;
+	uint64_t nextpackoff = 0;
+};
+ZLcluster zmap_lcluster(const Image &img, const InodeInfo &ino, const ZMap &m, uint64_t lcn, bool lookahead);
+
 }  // namespace erofs
