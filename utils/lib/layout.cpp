@@ -5,6 +5,7 @@
 #include "dirblocks.hpp"
 #include "meta_alloc.hpp"
 #include "error.hpp"
+#include "zwrite.hpp"
 
 namespace erofs {
 
@@ -64,8 +65,9 @@ struct Record {
 	uint64_t tail;
 };
 
-Record plan_record(Node &n, int64_t epoch, Layout &l)
+Record plan_record(Node &n, const LayoutInput &in, Layout &l)
 {
+	int64_t epoch = in.epoch;
 	auto &at = n.at;
 	uint64_t bs = l.blksz;
 	at.extended = needs_extended(n, epoch);
@@ -73,7 +75,13 @@ Record plan_record(Node &n, int64_t epoch, Layout &l)
 	at.tail_size = 0;
 	at.nblocks = n.size / bs;
 	Record r{&n, (at.extended ? InodeExtended::kSize : InodeCompact::kSize) + at.xattr_size, 0};
-	if (n.kind == Kind::Regular && n.sparse) {
+	if (n.kind == Kind::Regular && at.z && !at.z->flat) {
+		at.layout = in.compact_index ? DataLayout::CompressedCompact : DataLayout::CompressedFull;
+		at.nblocks = at.z->blocks;
+		uint64_t head = round_up(r.meta, 8);  // records start 32-aligned
+		r.meta = head + zindex_bytes(in.compact_index, n.size, l.blkbits, head);
+		r.tail = at.z->tail.size();
+	} else if (n.kind == Kind::Regular && n.sparse) {
 		plan_chunks(n, bs);
 		r.meta += 4 * at.chunk_addrs.size();
 		at.nblocks = 0;
@@ -87,12 +95,15 @@ Record plan_record(Node &n, int64_t epoch, Layout &l)
 void place_record(const Record &r, MetaAllocator &alloc, const Layout &l)
 {
 	auto &at = r.n->at;
+	bool z = at.layout == DataLayout::CompressedCompact || at.layout == DataLayout::CompressedFull;
 	std::optional<uint64_t> pos;
-	if (r.tail && (pos = alloc.place(r.meta, r.tail))) {
-		at.layout = DataLayout::FlatInline;
+	if (r.tail && r.meta + r.tail <= l.blksz && (pos = alloc.place(r.meta, r.tail))) {
+		if (!z)
+			at.layout = DataLayout::FlatInline;
 		at.tail_size = uint32_t(r.tail);
 	} else if (r.tail) {
 		at.nblocks++;  // the tail gets a zero-padded block of its own
+		at.ztail_block = z;
 	}
 	if (!pos)
 		pos = alloc.place(r.meta, 0);
@@ -101,15 +112,22 @@ void place_record(const Record &r, MetaAllocator &alloc, const Layout &l)
 }
 
 // Root first (its nid must fit 16 bits), then records larger than half a
-// block, then the rest, each group in placement order: big records first
-// leave gaps that the small ones fill (close to first-fit decreasing).
+// block, then the smaller ones with an inline tail, each group in placement
+// order: big records first leave gaps that the small ones fill (close to
+// first-fit decreasing).  Records without a tail (most compressed inodes)
+// come last: they may cross block boundaries, so they fill what is left.
 uint64_t place_all(std::vector<Record> &recs, Layout &l)
 {
 	MetaAllocator alloc(l.blksz, l.inode_off);
 	place_record(recs[0], alloc, l);
-	for (int big = 1; big >= 0; big--)
+	auto group = [&](const Record &r) {
+		if (r.meta + r.tail > l.blksz / 2)
+			return 0;
+		return r.tail ? 1 : 2;
+	};
+	for (int g = 0; g < 3; g++)
 		for (size_t i = 1; i < recs.size(); i++)
-			if ((recs[i].meta + recs[i].tail > l.blksz / 2) == bool(big))
+			if (group(recs[i]) == g)
 				place_record(recs[i], alloc, l);
 	return alloc.end();
 }
@@ -156,7 +174,9 @@ Layout compute_layout(Tree &t, const XattrPlan &xp, const XattrPrefixes &pfx,
 	l.blkbits = in.blkbits;
 	l.blksz = uint64_t(1) << in.blkbits;
 	l.order = placement_order(t);
-	l.shared_off = kSuperOffset + Superblock::kSize;
+	l.big_pcluster = in.big_pcluster;
+	l.zalg = in.zalg;
+	l.shared_off = round_up(kSuperOffset + Superblock::kSize + in.head_extra, 4);
 	l.prefix_off = round_up(l.shared_off + xp.shared_area_size(), 4);
 	uint64_t pend = l.prefix_off;
 	for (const auto &lp : pfx.longs())
@@ -174,7 +194,7 @@ Layout compute_layout(Tree &t, const XattrPlan &xp, const XattrPrefixes &pfx,
 		n->at.ino = uint32_t(i + 1);
 		if (n->kind == Kind::Regular)
 			l.data_bytes += n->size;
-		recs.push_back(plan_record(*n, in.epoch, l));
+		recs.push_back(plan_record(*n, in, l));
 	}
 	l.meta_end = place_all(recs, l);
 	l.data_blkaddr = round_up(l.meta_end, l.blksz) / l.blksz;
