@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 
 #include "codec.hpp"
@@ -294,11 +295,15 @@ TEST_CASE("compression option spellings and errors", "[compress]")
 	CHECK(one("lz4hc,level=0").level == 0);
 	CHECK(one("zstd").level == 3);
 	CHECK(one("zstd,level=19").level == 19);
+	CHECK(one("lzma").alg == Alg::Lzma);
+	CHECK(one("lzma,9").level == 9);
+	CHECK(one("deflate,level=12").alg == Alg::Deflate);
 	auto two = erofs::parse_compress_option("lz4hc,level=4:zstd,level=9");
 	REQUIRE(two.size() == 2);
 	CHECK(two[1].alg == Alg::Zstd);
 	CHECK(two[1].level == 9);
-	for (const char *bad : {"lz4hc,13", "zstd,0", "zstd,level=23", "gzip", "lz4,3", "lz4:lz4hc", "", "lz4:"})
+	for (const char *bad : {"lz4hc,13", "zstd,0", "zstd,level=23", "gzip", "lz4,3", "lz4:lz4hc", "", "lz4:",
+				"lzma,10", "deflate,0"})
 		CHECK_THROWS_AS(erofs::parse_compress_option(bad), erofs::Error);
 	TempDir t;
 	fs::create_directories(t / "s");
@@ -336,6 +341,17 @@ TEST_CASE("zstd round trips (levels 1, 3, 19), both index formats", "[compress][
 			      "-zzstd -C1048576 -Elegacy-compress", "-zzstd -Eztailpacking,legacy-compress",
 			      "-zzstd:lz4hc -C16384"})
 		roundtrip(tr, o, false);
+}
+
+TEST_CASE("MicroLZMA and DEFLATE round trips", "[compress][roundtrip]")
+{
+	Tree tr;
+	for (const char *o : {"-zlzma", "-zlzma,9 -C65536 -Eztailpacking", "-zdeflate -Elegacy-compress",
+			      "-zdeflate,12 -C16384 -Eztailpacking"})
+		roundtrip(tr, o, false);
+	erofs::Image img(tr.t / "v.img");
+	CHECK(img.sb().u1 == 1u << unsigned(erofs::Alg::Deflate));
+	CHECK(img.deflate_windowbits() == 15);
 }
 
 TEST_CASE("512-byte blocks with compression", "[compress][roundtrip]")
@@ -473,7 +489,7 @@ TEST_CASE("fixed-output compressors fill the destination and round trip", "[comp
 {
 	std::string text = text_bytes(1 << 20, 9);
 	std::span<const uint8_t> src(reinterpret_cast<const uint8_t *>(text.data()), text.size());
-	for (const char *spec : {"lz4", "lz4hc,9", "zstd,3", "zstd,15"}) {
+	for (const char *spec : {"lz4", "lz4hc,9", "zstd,3", "zstd,15", "lzma,6", "deflate,9"}) {
 		INFO(spec);
 		auto cs = erofs::parse_compress_option(spec).at(0);
 		erofs::Compressor c(cs, 17);
@@ -488,5 +504,122 @@ TEST_CASE("fixed-output compressors fill the destination and round trip", "[comp
 			erofs::decompress(unsigned(cs.alg), std::span<const uint8_t>(dst).first(n), back, {}, "test");
 			CHECK(std::equal(back.begin(), back.end(), src.begin()));
 		}
+	}
+}
+
+#include <libdeflate.h>
+#include <lzma.h>
+
+TEST_CASE("MicroLZMA and raw DEFLATE streams of other mkfs decode exactly", "[compress][codec]")
+{
+	std::string text = text_bytes(200000, 3);
+	auto *src = reinterpret_cast<const uint8_t *>(text.data());
+	// MicroLZMA, as mkfs.erofs -zlzma writes it: fixed output of 4096 bytes
+	lzma_options_lzma opt;
+	REQUIRE(lzma_lzma_preset(&opt, 6) == false);
+	opt.dict_size = 1 << 20;
+	lzma_stream s = LZMA_STREAM_INIT;
+	REQUIRE(lzma_microlzma_encoder(&s, &opt) == LZMA_OK);
+	std::vector<uint8_t> mz(4096);
+	s.next_in = src;
+	s.avail_in = text.size();
+	s.next_out = mz.data();
+	s.avail_out = mz.size();
+	REQUIRE(lzma_code(&s, LZMA_FINISH) == LZMA_STREAM_END);
+	size_t used = size_t(s.total_in), clen = size_t(s.total_out);
+	lzma_end(&s);
+	REQUIRE(used > clen);
+	REQUIRE(mz[0] != 0);  // safe with 0-padding
+	mz.resize(clen);
+	erofs::DecodeParams dp;
+	dp.lzma_dict = 1 << 20;
+	std::vector<uint8_t> out(used);
+	erofs::decompress(unsigned(erofs::Alg::Lzma), mz, out, dp, "t");
+	CHECK(std::equal(out.begin(), out.end(), src));
+	// raw DEFLATE
+	auto *c = libdeflate_alloc_compressor(9);
+	std::vector<uint8_t> dz(text.size());
+	size_t dlen = libdeflate_deflate_compress(c, src, 30000, dz.data(), dz.size());
+	libdeflate_free_compressor(c);
+	REQUIRE(dlen > 0);
+	dz.resize(dlen);
+	std::vector<uint8_t> dout(30000);
+	erofs::decompress(unsigned(erofs::Alg::Deflate), dz, dout, dp, "t");
+	CHECK(std::equal(dout.begin(), dout.end(), src));
+	// damage, truncation and a wrong length are errors, never a crash
+	for (auto alg : {erofs::Alg::Lzma, erofs::Alg::Deflate}) {
+		auto &in = alg == erofs::Alg::Lzma ? mz : dz;
+		size_t n = alg == erofs::Alg::Lzma ? used : 30000;
+		std::vector<uint8_t> o(n);
+		CHECK_THROWS_AS(erofs::decompress(unsigned(alg), std::span<const uint8_t>(in).first(in.size() / 2), o, dp, "t"),
+				erofs::Error);
+		std::vector<uint8_t> longer(n + 100);
+		CHECK_THROWS_AS(erofs::decompress(unsigned(alg), in, longer, dp, "t"), erofs::Error);
+		for (size_t i = 0; i < in.size(); i += 37) {
+			auto bad = in;
+			bad[i] ^= 0x5A;
+			try {
+				erofs::decompress(unsigned(alg), bad, o, dp, "t");
+			} catch (const erofs::Error &e) {
+				CHECK(std::string(e.what()).find("corrupt ") == 0);
+			}
+		}
+	}
+	std::vector<uint8_t> o(10);
+	CHECK_THROWS_AS(erofs::decompress(7, dz, o, dp, "t"), erofs::Error);
+}
+
+TEST_CASE("files above 64 MiB go through a sliding window; incompressible ones are re-read", "[compress][big]")
+{
+	TempDir t;
+	fs::create_directories(t / "src");
+	std::string big = text_bytes(1 << 20, 11);
+	{
+		std::ofstream f(t / "src/big-text", std::ios::binary);
+		for (int i = 0; i < 66; i++) {
+			big[size_t(i) * 4099 % big.size()] = char('A' + i % 26);
+			f << big;
+		}
+	}
+	{
+		std::ofstream f(t / "src/big-random", std::ios::binary);
+		for (int i = 0; i < 65; i++)
+			f << random_bytes(1 << 20, uint32_t(1000 + i));
+		f << "tail";
+	}
+	REQUIRE(fs::file_size(t / "src/big-text") > erofs::kWholeFileLimit);
+	REQUIRE(mkfs("-zlz4 -C65536 -Eztailpacking --ishare_key=trusted.fp " + quote(t / "b.img") + " " +
+		     quote(t / "src"))
+			.status == 0);
+	erofs::Image img(t / "b.img");
+	CHECK(erofs::lookup(img, "/big-text").compressed());
+	CHECK_FALSE(erofs::lookup(img, "/big-random").compressed());
+	auto v = inspect("--fsck --verify-fingerprints " + quote(t / "b.img"));
+	CHECK(v.status == 0);
+	CHECK(v.out.find("2 verified") != std::string::npos);
+	REQUIRE(inspect("--extract=" + quote(t / "out") + " " + quote(t / "b.img")).status == 0);
+	CHECK(diff_contents(t / "src", t / "out") == "");
+	CHECK(replay_all(t / "b.img") == 1);
+}
+
+#include <lz4hc.h>
+
+TEST_CASE("the reused LZ4HC stream gives the bytes of one-shot LZ4_compress_HC_destSize", "[compress][codec]")
+{
+	auto cs = erofs::parse_compress_option("lz4hc,9").at(0);
+	erofs::Compressor c(cs, 16);
+	std::vector<char> state(static_cast<size_t>(LZ4_sizeofStateHC()), 0);
+	for (uint32_t seed = 0; seed < 40; seed++) {
+		std::string in = seed % 3 ? text_bytes(100000 + seed * 977, seed) : random_bytes(20000, seed) + text_bytes(50000, seed);
+		std::span<const uint8_t> src(reinterpret_cast<const uint8_t *>(in.data()), in.size());
+		std::vector<uint8_t> a(4096 << (seed % 3)), b(a.size());
+		size_t used = 0;
+		size_t n = c.destsize(src, used, a);
+		int in_b = int(in.size());
+		int m = LZ4_compress_HC_destSize(state.data(), in.data(), reinterpret_cast<char *>(b.data()), &in_b,
+						 int(b.size()), 9);
+		REQUIRE(int(n) == m);
+		REQUIRE(int(used) == in_b);
+		CHECK(std::equal(a.begin(), a.begin() + ptrdiff_t(n), b.begin()));
 	}
 }

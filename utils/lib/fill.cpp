@@ -120,7 +120,7 @@ void write_compressed(const Node &n, FillContext &ctx, const ZFile &z)
 
 void produce_content(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf, Content &c)
 {
-	if (n.kind == Kind::Regular && n.at.z) {
+	if (n.kind == Kind::Regular && n.at.z && !n.at.z->reread) {
 		const ZFile &z = *n.at.z;
 		if (z.flat)
 			write_generated(n, ctx, z.raw, c);

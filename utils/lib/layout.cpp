@@ -75,7 +75,7 @@ Record plan_record(Node &n, const LayoutInput &in, Layout &l)
 	at.tail_size = 0;
 	at.nblocks = n.size / bs;
 	Record r{&n, (at.extended ? InodeExtended::kSize : InodeCompact::kSize) + at.xattr_size, 0};
-	if (n.kind == Kind::Regular && at.z && !at.z->flat) {
+	if (n.kind == Kind::Regular && at.z && !at.z->flat) {  // (flat ones are planned as usual)
 		at.layout = in.compact_index ? DataLayout::CompressedCompact : DataLayout::CompressedFull;
 		at.nblocks = at.z->blocks;
 		uint64_t head = round_up(r.meta, 8);  // records start 32-aligned

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <memory>
+#include <cstring>
 #include <numeric>
+#include <optional>
 
 #include "digest.hpp"
 #include "error.hpp"
@@ -23,12 +25,34 @@ uint64_t CompressConfig::extent_limit(unsigned blkbits) const
 	return std::max<uint64_t>(lim, uint64_t(1) << blkbits);
 }
 
-unsigned CompressConfig::zstd_window_log(unsigned blkbits) const
+// 8 pclusters of history, 32 KiB at least: what a pcluster's input
+// usually spans, and modest kernel memory per decompression stream.
+static unsigned history_log(uint64_t want, unsigned lo, unsigned hi)
 {
-	unsigned w = 10;
-	while (w < 20 && (uint64_t(1) << w) < extent_limit(blkbits))
+	unsigned w = lo;
+	while (w < hi && (uint64_t(1) << w) < want)
 		w++;
 	return w;
+}
+
+unsigned CompressConfig::zstd_window_log(unsigned blkbits) const
+{
+	return history_log(uint64_t(pcluster_bytes(blkbits)) * 8, 15, 20);  // kernel: at most 1 MiB
+}
+
+unsigned CompressConfig::lzma_dict_log(unsigned blkbits) const
+{
+	return history_log(uint64_t(pcluster_bytes(blkbits)) * 8, 15, 23);  // kernel: at most 8 MiB
+}
+
+unsigned CompressConfig::window_log(unsigned blkbits) const
+{
+	switch (algs.at(0).alg) {
+	case Alg::Zstd: return zstd_window_log(blkbits);
+	case Alg::Lzma: return lzma_dict_log(blkbits);
+	case Alg::Deflate: return 15;
+	default: return 16;
+	}
 }
 
 bool CompressConfig::needs_cfgs(unsigned blkbits) const
@@ -68,6 +92,17 @@ std::vector<uint8_t> CompressConfig::cfg_records(unsigned blkbits) const
 			le::store<uint16_t>(r, at, 14);
 			le::store<uint16_t>(r, at + 2, kLz4MaxDistance);
 			le::store<uint16_t>(r, at + 4, uint16_t(pcluster_bytes(blkbits) >> blkbits));
+		} else if (alg == unsigned(Alg::Lzma)) {
+			out.resize(at + 2 + 14, 0);
+			std::span<uint8_t> r(out);
+			le::store<uint16_t>(r, at, 14);
+			le::store<uint32_t>(r, at + 2, 1u << lzma_dict_log(blkbits));
+			le::store<uint16_t>(r, at + 6, 0);  // format
+		} else if (alg == unsigned(Alg::Deflate)) {
+			out.resize(at + 2 + 6, 0);
+			std::span<uint8_t> r(out);
+			le::store<uint16_t>(r, at, 6);
+			out[at + 2] = 15;  // windowbits
 		} else if (alg == unsigned(Alg::Zstd)) {
 			out.resize(at + 2 + 6, 0);
 			std::span<uint8_t> r(out);
@@ -79,25 +114,24 @@ std::vector<uint8_t> CompressConfig::cfg_records(unsigned blkbits) const
 	return out;
 }
 
+namespace {
+
+using Getter = std::function<std::span<const uint8_t>(uint64_t pos, uint64_t len)>;
+
 // Fixed-output compression, pcluster by pcluster (ONDISK c.10 rules):
 // a pcluster stays compressed only when its block-rounded size is smaller
 // than the input it covers (an inline tail counts unrounded); otherwise one
 // block of raw bytes is stored.  With ztailpacking the last piece may stay
-// for the inode's tail.  A file that does not shrink by more than its index
-// is stored flat.
-ZFile compress_content(std::vector<uint8_t> raw, const CompressConfig &c, unsigned blkbits, Compressor &comp)
+// for the inode's tail.  Returns false when the file does not shrink by
+// more than its index (then it is stored flat).
+bool compress_stream(const Getter &get, uint64_t size, const CompressConfig &c, unsigned blkbits,
+		     Compressor &comp, ZFile &z)
 {
-	ZFile z;
 	const uint64_t bs = uint64_t(1) << blkbits;
-	const uint64_t size = raw.size();
 	const uint64_t limit = c.extent_limit(blkbits);
+	if (size <= bs && !c.ztailpacking)
+		return false;  // a block or an inline tail either way
 	std::vector<uint8_t> dst(c.pcluster_bytes(blkbits));
-	if (size <= bs && !c.ztailpacking) {
-		z.flat = true;
-		z.raw = std::move(raw);
-		return z;
-	}
-	std::span<const uint8_t> src(raw);
 	auto add_block_data = [&](std::span<const uint8_t> bytes, uint32_t blocks, bool right) {
 		size_t at = z.data.size();
 		z.data.resize(at + blocks * bs, 0);
@@ -107,20 +141,23 @@ ZFile compress_content(std::vector<uint8_t> raw, const CompressConfig &c, unsign
 	};
 	for (uint64_t pos = 0; pos < size;) {
 		uint64_t rem = size - pos;
+		auto src = get(pos, std::min(rem, limit));
 		size_t consumed = 0;
-		size_t csize = comp.destsize(src.subspan(pos, std::min(rem, limit)), consumed, dst);
+		size_t csize = comp.destsize(src, consumed, dst);
 		bool all = consumed == rem;
 		bool inline_ok = c.ztailpacking && all && csize < bs;
 		uint64_t cost = inline_ok ? csize : (csize + bs - 1) / bs * bs;
+		if (csize > dst.size())  // unusable stream (see Compressor::destsize)
+			cost = UINT64_MAX;
 		if (cost >= consumed) {
 			if (c.ztailpacking && rem < bs) {
 				z.extents.push_back({pos, rem, false, true, 0, 0});
-				z.tail.assign(src.begin() + ptrdiff_t(pos), src.end());
+				z.tail.assign(src.begin(), src.end());
 				break;
 			}
 			uint64_t cnt = std::min(bs, rem);
 			z.extents.push_back({pos, cnt, false, false, z.blocks, 1});
-			add_block_data(src.subspan(pos, cnt), 1, false);
+			add_block_data(src.first(cnt), 1, false);
 			pos += cnt;
 			continue;
 		}
@@ -136,16 +173,59 @@ ZFile compress_content(std::vector<uint8_t> raw, const CompressConfig &c, unsign
 		pos += consumed;
 	}
 	uint64_t lclusters = (size + bs - 1) / bs;
-	if (uint64_t(z.blocks) * bs + z.tail.size() + 16 + 8 * lclusters >= size) {
-		ZFile f;
-		f.flat = true;
-		f.raw = std::move(raw);
-		return f;
+	return uint64_t(z.blocks) * bs + z.tail.size() + 16 + 8 * lclusters < size;
+}
+
+// Sequential reads of one source file through a buffer of two extents,
+// hashing every byte once as it arrives.
+class Window {
+public:
+	Window(const Node &n, int fd, uint64_t extent, Sha256 *h)
+		: n_(n), fd_(fd), buf_(2 * extent), h_(h) {}
+
+	std::span<const uint8_t> get(uint64_t pos, uint64_t len)
+	{
+		if (pos + len > base_ + filled_) {
+			size_t keep = size_t(base_ + filled_ - pos);
+			std::memmove(buf_.data(), buf_.data() + (pos - base_), keep);
+			base_ = pos;
+			filled_ = keep;
+			size_t want = size_t(std::min<uint64_t>(buf_.size() - keep, n_.size - (base_ + keep)));
+			std::span<uint8_t> more(buf_.data() + keep, want);
+			read_exact(fd_, more, base_ + keep, n_);
+			if (h_)
+				h_->update(more);
+			filled_ += want;
+		}
+		return {buf_.data() + (pos - base_), size_t(len)};
+	}
+
+private:
+	const Node &n_;
+	int fd_;
+	std::vector<uint8_t> buf_;
+	Sha256 *h_;
+	uint64_t base_ = 0;
+	size_t filled_ = 0;
+};
+
+}  // namespace
+
+ZFile compress_content(std::vector<uint8_t> raw, const CompressConfig &c, unsigned blkbits, Compressor &comp)
+{
+	ZFile z;
+	std::span<const uint8_t> all(raw);
+	if (!compress_stream([&](uint64_t pos, uint64_t len) { return all.subspan(pos, len); }, raw.size(), c,
+			     blkbits, comp, z)) {
+		z = ZFile();
+		z.flat = true;
+		z.raw = std::move(raw);
 	}
 	return z;
 }
 
-void compress_files(Tree &t, const CompressConfig &c, unsigned blkbits, const XattrPlan &xp, unsigned workers)
+void compress_files(Tree &t, const CompressConfig &c, unsigned blkbits, const XattrPlan &xp, unsigned workers,
+		    std::atomic<uint64_t> *files_done, std::atomic<uint64_t> *bytes_done)
 {
 	std::vector<Node *> files;
 	for (auto &n : t.nodes)
@@ -157,16 +237,34 @@ void compress_files(Tree &t, const CompressConfig &c, unsigned blkbits, const Xa
 	parallel_for(files.size(), workers, [&](size_t i, unsigned w) {
 		Node &n = *files[i];
 		if (!comps[w])
-			comps[w] = std::make_unique<Compressor>(c.algs[0], c.zstd_window_log(blkbits));
+			comps[w] = std::make_unique<Compressor>(c.algs[0], c.window_log(blkbits));
 		UniqueFd fd = open_source(n);
-		std::vector<uint8_t> raw(n.size);
-		read_exact(fd.get(), raw, 0, n);
-		std::string fp;
+		std::optional<Sha256> h;
 		if (xp.has_fingerprint(n))
-			fp = fingerprint_value(sha256(raw));
-		auto z = std::make_shared<ZFile>(compress_content(std::move(raw), c, blkbits, *comps[w]));
-		z->fingerprint = std::move(fp);
+			h.emplace();
+		std::shared_ptr<ZFile> z;
+		if (n.size <= kWholeFileLimit) {
+			std::vector<uint8_t> raw(n.size);
+			read_exact(fd.get(), raw, 0, n);
+			if (h)
+				h->update(raw);
+			z = std::make_shared<ZFile>(compress_content(std::move(raw), c, blkbits, *comps[w]));
+		} else {
+			z = std::make_shared<ZFile>();
+			Window win(n, fd.get(), c.extent_limit(blkbits), h ? &*h : nullptr);
+			if (!compress_stream([&](uint64_t pos, uint64_t len) { return win.get(pos, len); }, n.size, c,
+					     blkbits, *comps[w], *z)) {
+				*z = ZFile();
+				z->flat = z->reread = true;  // the fill step streams it again
+			}
+		}
+		if (h && !z->reread)
+			z->fingerprint = fingerprint_value(h->finish());
 		n.at.z = std::move(z);
+		if (bytes_done)
+			*bytes_done += n.size;
+		if (files_done)
+			++*files_done;
 	});
 }
 

@@ -4,7 +4,10 @@
 // options, never on the number of workers.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -26,6 +29,8 @@ struct CompressConfig {
 	uint32_t pcluster_bytes(unsigned blkbits) const { return pcluster ? pcluster : 1u << blkbits; }
 	uint64_t extent_limit(unsigned blkbits) const;
 	unsigned zstd_window_log(unsigned blkbits) const;
+	unsigned lzma_dict_log(unsigned blkbits) const;
+	unsigned window_log(unsigned blkbits) const;  // for the first algorithm
 	bool needs_cfgs(unsigned blkbits) const;  // COMPR_CFGS / BIG_PCLUSTER
 	uint16_t alg_bitmap() const;
 	// The config records written after the superblock (empty without cfgs).
@@ -34,6 +39,7 @@ struct CompressConfig {
 
 struct ZFile {
 	bool flat = false;               // did not shrink: stored uncompressed
+	bool reread = false;             // flat and too big to keep: read it again
 	std::vector<uint8_t> raw;        // the content, when flat
 	std::vector<uint8_t> data;       // pcluster blocks, blocks * blksz bytes
 	uint32_t blocks = 0;
@@ -47,8 +53,14 @@ struct ZFile {
 ZFile compress_content(std::vector<uint8_t> content, const CompressConfig &c, unsigned blkbits,
 		       Compressor &comp);
 
+// Files above this size are compressed through a sliding window instead
+// of being held in memory whole.
+inline constexpr uint64_t kWholeFileLimit = 64u << 20;
+
 // Fills Node::at.z for every regular, non-sparse file with data.
+// `files_done` / `bytes_done` count what is compressed (for progress).
 void compress_files(Tree &t, const CompressConfig &c, unsigned blkbits, const XattrPlan &xp,
-		    unsigned workers);
+		    unsigned workers, std::atomic<uint64_t> *files_done = nullptr,
+		    std::atomic<uint64_t> *bytes_done = nullptr);
 
 }  // namespace erofs
