@@ -271,7 +271,11 @@ static bool erofs_ishare_can_join(struct inode *inode)
 	if (aops == &erofs_fileio_aops)
 		return true;
 #endif
-	/* compressed inodes join once z_erofs reads through a member */
+#ifdef CONFIG_EROFS_FS_ZIP
+	/* compressed, on a block device or file-backed: z_erofs */
+	if (aops == &z_erofs_aops)
+		return true;
+#endif
 	return false;
 }
 
