@@ -25,11 +25,11 @@ import random, sys
 path, size, seed = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 r = random.Random(seed)
 words = ["".join(r.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(r.randint(2, 9)))
-         for _ in range(3000)]
+         for _ in range(100)]
 out = bytearray()
 while len(out) < size:
     line = " ".join(r.choice(words) for _ in range(r.randint(3, 12)))
-    out += (line + " %d\n" % r.randint(0, 99999)).encode()
+    out += (line + " %d\n" % r.randint(0, 999)).encode()
 open(path, "wb").write(out[:size])
 PY
 }
