@@ -58,6 +58,23 @@ else
 	rm -f "$out/images/zsb.img"
 fi
 
+# big pclusters (64 KiB) and ztailpacking: in-place I/O over several
+# shared folios, readmore over larger ranges, inline (metadata) pclusters
+if mkz -zlz4hc -C65536 -E ztailpacking "$out/images/zc.img" "$t/B" 2>"$out/zc.log"; then
+	echo "big-pcluster image made"
+else
+	echo "no big pclusters/ztailpacking: $(head -n1 "$out/zc.log")"
+	rm -f "$out/images/zc.img"
+fi
+
+# Truncated copies (the last 256 KiB of data gone): fills through them
+# fail with EIO and leave folios not uptodate in the shared mapping, which
+# a member with another read method must then fill (t35).
+for i in pb zb; do
+	cp "$out/images/$i.img" "$out/images/${i%b}t.img"
+	truncate -s -262144 "$out/images/${i%b}t.img"
+done
+
 # Same fingerprint as A's shared/big2, one byte longer (uncompressed).
 txt "$t/iso/big2" $(((1 << 20) + 124)) iso
 python3 "$mk" "$out/images/iso.img" "$t/iso" --fp "big2=of:$t/A/shared/big2"

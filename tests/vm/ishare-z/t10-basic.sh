@@ -3,7 +3,9 @@
 # shared, they join, and O_DIRECT stays EINVAL as without sharing.
 . /suite/lib.sh
 . /suite/data/ish.sh
-plan 30
+zc=0
+[ -e /disk/zc.img ] && zc=2
+plan $((30 + zc))
 
 # compressed FILE: its blocks (i_blocks) are under 80% of its size
 compressed() {
@@ -33,5 +35,14 @@ for mode in block file; do
 	is "$mode: shared O_DIRECT open is EINVAL" "$(rc ishtool dread /mnt/b/shared/big1)" 22
 	umount_all
 done
+if [ -e /disk/zc.img ]; then
+	for mode in block file; do
+		mount_image $mode zc.img /mnt/c
+		hashes_match "$mode: big pclusters + ztailpacking, unshared" /mnt/c B
+		umount_all
+	done
+else
+	diag "no big-pcluster image: mkfs.erofs++ has no -C/-E ztailpacking"
+fi
 check "no oops, no erofs error in the log" sh -c '! dmesg | grep -E "erofs.*(error|corrupt)|Oops|BUG"'
 check "rmmod erofs" rmmod erofs

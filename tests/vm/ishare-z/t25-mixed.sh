@@ -1,5 +1,6 @@
 # Mixed members in one domain: compressed and uncompressed images of the
-# same files, block-device and file-backed mounts, lz4hc and zstd.  The
+# same files, block-device and file-backed mounts, lz4hc and zstd, 4 KiB
+# and 64 KiB pclusters (with ztailpacking).  The
 # behaviour that holds: they all share one page cache, and each miss is
 # filled by the filling member's own read method (iomap, the file-backed
 # path or z_erofs, run against that member and the shared folio).
@@ -10,7 +11,8 @@
 pairs="za.img:block:pb.img:file pb.img:block:za.img:file
 za.img:block:zb.img:file zb.img:file:pb.img:file pb.img:block:zb.img:block"
 [ -e /disk/zsb.img ] && pairs="$pairs za.img:block:zsb.img:file zsb.img:block:pb.img:block"
-n=11
+[ -e /disk/zc.img ] && pairs="$pairs zc.img:file:za.img:block pb.img:block:zc.img:file"
+n=12
 plan $((3 + n * $(echo $pairs | wc -w)))
 
 tree_of() { case $1 in za.img) echo A ;; *) echo B ;; esac; }
@@ -44,6 +46,11 @@ for p in $pairs; do
 	wait
 	is "$d: concurrent page-wise fills of both, through the first" "$(sha256sum </tmp/mix.rnd | cut -d' ' -f1)" "$(want $x shared/rnd)"
 	is "$d: ... through the second" "$(hash_of ishtool mapcat /mnt/y/shared/rnd)" "$(want $y shared/rnd)"
+	# page-wise faults through both, z_erofs readmore around each
+	ishtool fadvise /mnt/x/shared/big1 dontneed
+	ishtool randmap /mnt/y/shared/big1 9 >/dev/null &
+	is "$d: big1 page-wise through both at once" "$(hash_of ishtool randmap /mnt/x/shared/big1 4)" "$(want $x shared/big1)"
+	wait
 	# a hole in the middle of cached pages, refilled by the other member
 	ishtool fadvise /mnt/y/shared/big2 dontneed
 	dd if=/mnt/x/shared/big2 of=/dev/null bs=4096 count=100 2>/dev/null
