@@ -26,6 +26,7 @@ packages=(
 	make gcc patch sparse perl
 	# userspace tools and tests
 	cmake g++ pkg-config catch2 libssl-dev libxxhash-dev liblz4-dev libzstd-dev
+	liblzma-dev libdeflate-dev
 	libisal-dev
 	libc6-dev
 	# reference tools used by tests and benchmarks

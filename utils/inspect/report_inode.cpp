@@ -6,6 +6,8 @@
 #include "dir_read.hpp"
 #include "json.hpp"
 #include "report.hpp"
+#include "codec.hpp"
+#include "zindex.hpp"
 
 namespace erofs {
 
@@ -58,9 +60,37 @@ std::string where_data(const InodeInfo &i)
 		return "rdev " + std::to_string(dev_major(i.i_u)) + ":" + std::to_string(dev_minor(i.i_u));
 	if (i.layout == unsigned(DataLayout::ChunkBased))
 		return "chunk format 0x" + [&] { char b[8]; snprintf(b, sizeof(b), "%x", i.i_u & 0xFFFF); return std::string(b); }();
+	if (i.compressed())
+		return std::to_string(i.i_u) + " compressed blocks";
 	if (i.i_u == kNullAddr)
 		return "no data blocks";
 	return "start block " + std::to_string(i.i_u);
+}
+
+const char *extent_kind(const ZMapExtent &e)
+{
+	return e.type == ltype::kPlain ? "plain" : alg_name(e.alg);
+}
+
+// The extent map of a compressed file: logical -> physical.
+std::string zmap_text(const Image &img, const InodeInfo &i)
+{
+	ZMap m = read_zmap(img, i);
+	char b[256];
+	snprintf(b, sizeof(b), "index:   %s, lcluster %u bytes, advise 0x%x%s%s, %zu extents\n",
+		 m.compact ? "compact" : "full", 1u << m.lclusterbits, m.advise,
+		 (m.advise & zadv::kBigPcluster1) ? " big-pcluster" : "",
+		 m.idata_size ? " ztailpacking" : "", m.extents.size());
+	std::string out = b;
+	out += "  logical-start  length     physical     stored-bytes kind\n";
+	for (const auto &e : m.extents) {
+		snprintf(b, sizeof(b), "  %-14llu %-10llu %-12s %-12llu %s\n", (unsigned long long)e.start,
+			 (unsigned long long)e.len,
+			 e.inline_tail ? "inline" : ("blk " + std::to_string(e.phys / img.blksz())).c_str(),
+			 (unsigned long long)e.plen, extent_kind(e));
+		out += b;
+	}
+	return out;
 }
 
 }  // namespace
@@ -80,6 +110,8 @@ std::string stat_text(const Image &img, const InodeInfo &i, const std::string &p
 	std::string out = b;
 	if (i.layout == unsigned(DataLayout::FlatInline) && i.size)
 		out += "inline:  tail at offset " + std::to_string(i.inline_off) + "\n";
+	if (i.compressed() && i.size)
+		out += zmap_text(img, i);
 	for (const auto &x : read_xattrs(img, i))
 		out += "  " + (x.name.empty() ? "(hidden)" : x.name) + (x.shared ? " [shared]" : "") +
 		       " = " + xattr_value_text(x.value) + "\n";
@@ -96,6 +128,18 @@ std::string stat_json(const Image &img, const InodeInfo &i, const std::string &p
 	j.num("nlink", uint64_t(i.nlink)).num("ino", uint64_t(i.ino));
 	j.num("mtime", i.mtime).num("mtime_nsec", uint64_t(i.mtime_nsec));
 	j.str("data", where_data(i)).num("xattr_size", uint64_t(i.xattr_size));
+	if (i.compressed() && i.size) {
+		ZMap m = read_zmap(img, i);
+		j.str("index", m.compact ? "compact" : "full").num("lcluster_size", uint64_t(1) << m.lclusterbits);
+		j.num("advise", uint64_t(m.advise)).num("inline_size", uint64_t(m.idata_size));
+		j.begin_array("extents");
+		for (const auto &e : m.extents) {
+			j.begin_object().num("logical", e.start).num("length", e.len);
+			j.boolean("inline", e.inline_tail).num("physical", e.phys).num("stored_bytes", e.plen);
+			j.str("type", extent_kind(e)).end_object();
+		}
+		j.end_array();
+	}
 	j.begin_array("xattrs");
 	for (const auto &x : read_xattrs(img, i)) {
 		j.begin_object().str("name", x.name).boolean("shared", x.shared);

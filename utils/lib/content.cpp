@@ -16,7 +16,7 @@ Sha256Digest hash_content(const Image &img, const InodeInfo &ino)
 		if (e.hole)
 			h.update_zeros(e.len);
 		else
-			h.update(img.bytes(e.phys, e.len, "data"));
+			h.update(e.data);
 	});
 	return h.finish();
 }
@@ -26,7 +26,7 @@ uint32_t touch_content(const Image &img, const InodeInfo &ino)
 	uint32_t crc = 0xFFFFFFFF;
 	for_each_extent(img, ino, [&](const Extent &e) {
 		if (!e.hole)
-			crc = crc32c_erofs(img.bytes(e.phys, e.len, "data"), crc);
+			crc = crc32c_erofs(e.data, crc);
 	});
 	return crc;
 }
@@ -48,9 +48,9 @@ void copy_content(const Image &img, const InodeInfo &ino, int fd, const std::str
 	static const std::vector<uint8_t> zeros(1 << 16, 0);
 	for_each_extent(img, ino, [&](const Extent &e) {
 		if (!e.hole && sparse) {
-			pwrite_full(fd, img.bytes(e.phys, e.len, "data"), e.pos, dest);
+			pwrite_full(fd, e.data, e.pos, dest);
 		} else if (!e.hole) {
-			write_full(fd, img.bytes(e.phys, e.len, "data"), dest);
+			write_full(fd, e.data, dest);
 		} else if (!sparse) {
 			for (uint64_t z = 0; z < e.len; z += zeros.size()) {
 				size_t n = size_t(std::min<uint64_t>(zeros.size(), e.len - z));

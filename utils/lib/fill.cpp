@@ -9,10 +9,18 @@
 #include "dirblocks.hpp"
 #include "error.hpp"
 #include "fsutil.hpp"
+#include "zwrite.hpp"
 
 namespace erofs {
 
 namespace {
+
+bool is_compressed(DataLayout l)
+{
+	return l == DataLayout::CompressedFull || l == DataLayout::CompressedCompact;
+}
+
+uint64_t round_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 
 uint32_t i_u_of(const Node &n)
 {
@@ -23,6 +31,8 @@ uint32_t i_u_of(const Node &n)
 		return 0;
 	if (at.layout == DataLayout::ChunkBased)
 		return at.chunk_extra_bits;
+	if (is_compressed(at.layout))
+		return uint32_t(at.nblocks);  // blocks_lo: physical blocks of the pclusters
 	return at.startblk;
 }
 
@@ -31,31 +41,6 @@ struct Content {
 	std::vector<uint8_t> tail;
 	std::string fingerprint;
 };
-
-UniqueFd open_source(const Node &n)
-{
-	UniqueFd fd(open(n.path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY));
-	if (!fd && errno == ENOENT)
-		throw Error("file vanished during build", n.path);
-	if (!fd)
-		throw_errno("cannot read file", n.path, errno);
-	struct stat st;
-	if (fstat(fd.get(), &st) != 0)
-		throw_errno("cannot stat", n.path, errno);
-	if (!S_ISREG(st.st_mode) || uint64_t(st.st_size) != n.size)
-		throw Error("file changed during build (size " + std::to_string(n.size) + " -> " +
-				    std::to_string(st.st_size) + ")",
-			    n.path);
-	return fd;
-}
-
-// Reads exactly buf.size() bytes at off, or throws "file changed".
-void read_exact(int fd, std::span<uint8_t> buf, uint64_t off, const Node &n)
-{
-	if (pread_full(fd, buf, off, n.path) != buf.size())
-		throw Error("file changed during build (shorter than " + std::to_string(n.size) + ")",
-			    n.path);
-}
 
 // Flat file: full blocks go to the data area, the tail to `c.tail` when
 // it is inline, the hash covers everything.  One read per buffer-full.
@@ -117,9 +102,33 @@ void write_generated(const Node &n, FillContext &ctx, std::span<const uint8_t> b
 	c.tail.assign(bytes.begin() + body, bytes.end());
 }
 
+// Pclusters of a compressed file, plus the tail pcluster when it could
+// not stay inline (then it gets the block after them).
+void write_compressed(const Node &n, FillContext &ctx, const ZFile &z)
+{
+	uint64_t bs = ctx.layout.blksz;
+	uint64_t base = uint64_t(n.at.startblk) * bs;
+	if (z.blocks)
+		pwrite_full(ctx.out_fd, z.data, base, ctx.out_path);
+	if (n.at.ztail_block) {
+		std::vector<uint8_t> blk(bs, 0);
+		size_t pad = z.tail_compressed ? bs - z.tail.size() : 0;  // 0-padding: stream at the end
+		std::copy(z.tail.begin(), z.tail.end(), blk.begin() + ptrdiff_t(pad));
+		pwrite_full(ctx.out_fd, blk, base + uint64_t(z.blocks) * bs, ctx.out_path);
+	}
+}
+
 void produce_content(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf, Content &c)
 {
-	if (n.kind == Kind::Directory) {
+	if (n.kind == Kind::Regular && n.at.z) {
+		const ZFile &z = *n.at.z;
+		if (z.flat)
+			write_generated(n, ctx, z.raw, c);
+		else
+			write_compressed(n, ctx, z);
+		c.fingerprint = z.fingerprint;
+		ctx.bytes_done += n.size;
+	} else if (n.kind == Kind::Directory) {
 		auto d = encode_dir(n, unsigned(ctx.layout.blksz));
 		write_generated(n, ctx, d, c);
 	} else if (n.kind == Kind::Symlink) {
@@ -140,6 +149,31 @@ void produce_content(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf,
 }
 
 }  // namespace
+
+UniqueFd open_source(const Node &n)
+{
+	UniqueFd fd(open(n.path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY));
+	if (!fd && errno == ENOENT)
+		throw Error("file vanished during build", n.path);
+	if (!fd)
+		throw_errno("cannot read file", n.path, errno);
+	struct stat st;
+	if (fstat(fd.get(), &st) != 0)
+		throw_errno("cannot stat", n.path, errno);
+	if (!S_ISREG(st.st_mode) || uint64_t(st.st_size) != n.size)
+		throw Error("file changed during build (size " + std::to_string(n.size) + " -> " +
+				    std::to_string(st.st_size) + ")",
+			    n.path);
+	return fd;
+}
+
+// Reads exactly buf.size() bytes at off, or throws "file changed".
+void read_exact(int fd, std::span<uint8_t> buf, uint64_t off, const Node &n)
+{
+	if (pread_full(fd, buf, off, n.path) != buf.size())
+		throw Error("file changed during build (shorter than " + std::to_string(n.size) + ")",
+			    n.path);
+}
 
 void encode_inode(const Node &n, std::span<uint8_t> out)
 {
@@ -181,11 +215,41 @@ void write_node(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf)
 	const auto &at = n.at;
 	size_t isz = at.extended ? InodeExtended::kSize : InodeCompact::kSize;
 	size_t chunkmap = 4 * at.chunk_addrs.size();
-	std::vector<uint8_t> meta(isz + at.xattr_size + at.tail_size + chunkmap, 0);
+	size_t zhead = 0, zbytes = 0;
+	bool zc = is_compressed(at.layout);
+	if (zc) {
+		zhead = size_t(round_up(isz + at.xattr_size, 8));
+		zbytes = size_t(zindex_bytes(at.layout == DataLayout::CompressedCompact, n.size, ctx.layout.blkbits,
+					     at.meta_off + zhead));
+	}
+	std::vector<uint8_t> meta(zc ? zhead + zbytes + at.tail_size : isz + at.xattr_size + at.tail_size + chunkmap, 0);
 	std::span<uint8_t> m(meta);
 	encode_inode(n, m);
 	ctx.xattrs.encode_body(n, m.subspan(isz), c.fingerprint);
 	size_t pos = isz + at.xattr_size;
+	if (zc) {
+		const ZFile &z = *at.z;
+		std::vector<ZExtent> ext = z.extents;
+		if (at.ztail_block) {
+			ext.back().inline_tail = false;
+			ext.back().blk = z.blocks;
+			ext.back().blocks = 1;
+		}
+		ZIndexSpec s;
+		s.blkbits = ctx.layout.blkbits;
+		s.size = n.size;
+		s.compact = at.layout == DataLayout::CompressedCompact;
+		s.big = ctx.layout.big_pcluster;
+		s.alg = ctx.layout.zalg;
+		s.startblk = at.startblk;
+		s.total_blocks = uint32_t(at.nblocks);
+		s.idata_size = uint16_t(at.tail_size);
+		encode_zindex(ext, s, at.meta_off + zhead, m.subspan(zhead, zbytes));
+		std::copy(z.tail.begin(), z.tail.begin() + at.tail_size, meta.begin() + ptrdiff_t(zhead + zbytes));
+		pwrite_full(ctx.out_fd, meta, at.meta_off, ctx.out_path);
+		ctx.files_done++;
+		return;
+	}
 	if (at.tail_size)
 		std::copy(c.tail.begin(), c.tail.end(), meta.begin() + pos);
 	for (uint32_t addr : at.chunk_addrs) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "fsutil.hpp"
 #include "layout.hpp"
 #include "xattr_plan.hpp"
 
@@ -23,6 +24,11 @@ struct FillContext {
 	std::atomic<uint64_t> files_done{0};
 	std::atomic<uint64_t> bytes_done{0};
 };
+
+// Opens a source file, checking it is still the regular file of the scan.
+UniqueFd open_source(const Node &n);
+// Reads exactly buf.size() bytes at off, or throws "file changed".
+void read_exact(int fd, std::span<uint8_t> buf, uint64_t off, const Node &n);
 
 // Encodes the on-disk inode (32 or 64 bytes) of a placed node.
 void encode_inode(const Node &n, std::span<uint8_t> out);

@@ -53,12 +53,14 @@ Image::Image(const std::string &path)
 {
 	check_superblock();
 	load_prefixes();
+	load_compr_cfgs();
 }
 
 Image::Image(const std::string &name, std::span<const uint8_t> bytes) : path_(name), data_(bytes)
 {
 	check_superblock();
 	load_prefixes();
+	load_compr_cfgs();
 }
 
 std::span<const uint8_t> Image::bytes(uint64_t off, uint64_t len, const std::string &what) const
@@ -133,6 +135,53 @@ void Image::load_prefixes()
 	if ((sb_.feature_compat & compat::kIshareXattrs) &&
 	    (sb_.ishare_xattr_prefix_id & 0x7F) >= sb_.xattr_prefix_count)
 		throw Error("ishare prefix id beyond the prefix table", "superblock");
+}
+
+// One record per available algorithm after the superblock (ONDISK c.5):
+// 4-byte aligned, le16 length, payload.
+void Image::load_compr_cfgs()
+{
+	if (!has_compr_cfgs())
+		return;
+	algs_ = sb_.u1;
+	if (algs_ & ~uint16_t((1u << 4) - 1))
+		throw Error("unknown compression algorithms in the superblock", "superblock");
+	uint64_t pos = kSuperOffset + Superblock::kSize + 16 * uint64_t(sb_.sb_extslots);
+	for (unsigned alg = 0; alg < 4; alg++) {
+		if (!(algs_ & (1u << alg)))
+			continue;
+		pos = (pos + 3) & ~uint64_t(3);
+		size_t len = le::u16(bytes(pos, 2, "compression config"), 0);
+		auto rec = bytes(pos + 2, len, "compression config");
+		std::string where = "compression config " + std::to_string(alg) + " " + hex_offset(pos);
+		switch (alg) {
+		case 0:
+			if (len < 14)
+				throw Error("LZ4 config record too short", where);
+			lz4_pclusterblks_ = std::max<uint16_t>(1, le::u16(rec, 2));
+			if ((uint64_t(lz4_pclusterblks_) << sb_.blkszbits) > (1u << 20))
+				throw Error("LZ4 pcluster limit above 1 MiB", where);
+			break;
+		case 1:
+			if (len < 14)
+				throw Error("LZMA config record too short", where);
+			lzma_dict_ = le::u32(rec, 0);
+			if (le::u16(rec, 4) != 0 || lzma_dict_ > (8u << 20))
+				throw Error("unsupported LZMA format or dictionary size", where);
+			break;
+		case 2:
+			if (len < 6 || rec[0] < 8 || rec[0] > 15)
+				throw Error("bad DEFLATE config record", where);
+			deflate_bits_ = rec[0];
+			break;
+		case 3:
+			if (len < 6 || rec[0] != 0 || rec[1] > 10)
+				throw Error("unsupported zstd format or window", where);
+			zstd_windowlog_ = rec[1] + 10;
+			break;
+		}
+		pos += 2 + len;
+	}
 }
 
 std::optional<uint8_t> Image::ishare_index() const

@@ -41,6 +41,13 @@ public:
 	// Name of the fingerprint xattr, when the image declares one.
 	std::optional<std::string> ishare_key() const;
 	std::optional<uint8_t> ishare_index() const;
+	// Compression: bitmap of usable algorithm ids and their config records.
+	uint16_t available_algs() const { return algs_; }
+	bool has_compr_cfgs() const { return sb_.feature_incompat & incompat::kComprCfgs; }
+	uint16_t lz4_max_pclusterblks() const { return lz4_pclusterblks_; }
+	uint32_t lzma_dict_size() const { return lzma_dict_; }
+	int zstd_windowlog() const { return zstd_windowlog_; }   // -1: no record
+	int deflate_windowbits() const { return deflate_bits_; } // -1: no record
 
 	// len bytes at off, or Error("<what> beyond the end of the image").
 	std::span<const uint8_t> bytes(uint64_t off, uint64_t len, const std::string &what) const;
@@ -51,6 +58,7 @@ public:
 private:
 	void check_superblock();
 	void load_prefixes();
+	void load_compr_cfgs();
 
 	std::string path_;
 	std::unique_ptr<MappedFile> file_;
@@ -59,6 +67,11 @@ private:
 	uint64_t blksz_ = 4096;
 	uint32_t crc_ = 0;
 	XattrPrefixes prefixes_;
+	uint16_t algs_ = 1;  // LZ4 only, unless COMPR_CFGS says otherwise
+	uint16_t lz4_pclusterblks_ = 1;
+	uint32_t lzma_dict_ = 8u << 20;
+	int zstd_windowlog_ = -1;
+	int deflate_bits_ = -1;
 };
 
 std::string hex_offset(uint64_t off);

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,7 @@ struct Extent {
 	uint64_t len = 0;
 	bool hole = false;
 	uint64_t phys = 0;
+	std::span<const uint8_t> data;  // the len content bytes (empty for holes)
 };
 
 // Calls fn for each extent in logical order; extents cover [0, size).

@@ -5,6 +5,7 @@
 #include "dirblocks.hpp"
 #include "meta_alloc.hpp"
 #include "error.hpp"
+#include "zwrite.hpp"
 
 namespace erofs {
 
@@ -64,8 +65,9 @@ struct Record {
 	uint64_t tail;
 };
 
-Record plan_record(Node &n, int64_t epoch, Layout &l)
+Record plan_record(Node &n, const LayoutInput &in, Layout &l)
 {
+	int64_t epoch = in.epoch;
 	auto &at = n.at;
 	uint64_t bs = l.blksz;
 	at.extended = needs_extended(n, epoch);
@@ -73,7 +75,13 @@ Record plan_record(Node &n, int64_t epoch, Layout &l)
 	at.tail_size = 0;
 	at.nblocks = n.size / bs;
 	Record r{&n, (at.extended ? InodeExtended::kSize : InodeCompact::kSize) + at.xattr_size, 0};
-	if (n.kind == Kind::Regular && n.sparse) {
+	if (n.kind == Kind::Regular && at.z && !at.z->flat) {
+		at.layout = in.compact_index ? DataLayout::CompressedCompact : DataLayout::CompressedFull;
+		at.nblocks = at.z->blocks;
+		uint64_t head = round_up(r.meta, 8);  // records start 32-aligned
+		r.meta = head + zindex_bytes(in.compact_index, n.size, l.blkbits, head);
+		r.tail = at.z->tail.size();
+	} else if (n.kind == Kind::Regular && n.sparse) {
 		plan_chunks(n, bs);
 		r.meta += 4 * at.chunk_addrs.size();
 		at.nblocks = 0;
@@ -87,12 +95,15 @@ Record plan_record(Node &n, int64_t epoch, Layout &l)
 void place_record(const Record &r, MetaAllocator &alloc, const Layout &l)
 {
 	auto &at = r.n->at;
+	bool z = at.layout == DataLayout::CompressedCompact || at.layout == DataLayout::CompressedFull;
 	std::optional<uint64_t> pos;
 	if (r.tail && (pos = alloc.place(r.meta, r.tail))) {
-		at.layout = DataLayout::FlatInline;
+		if (!z)
+			at.layout = DataLayout::FlatInline;
 		at.tail_size = uint32_t(r.tail);
 	} else if (r.tail) {
 		at.nblocks++;  // the tail gets a zero-padded block of its own
+		at.ztail_block = z;
 	}
 	if (!pos)
 		pos = alloc.place(r.meta, 0);
@@ -156,7 +167,9 @@ Layout compute_layout(Tree &t, const XattrPlan &xp, const XattrPrefixes &pfx,
 	l.blkbits = in.blkbits;
 	l.blksz = uint64_t(1) << in.blkbits;
 	l.order = placement_order(t);
-	l.shared_off = kSuperOffset + Superblock::kSize;
+	l.big_pcluster = in.big_pcluster;
+	l.zalg = in.zalg;
+	l.shared_off = round_up(kSuperOffset + Superblock::kSize + in.head_extra, 4);
 	l.prefix_off = round_up(l.shared_off + xp.shared_area_size(), 4);
 	uint64_t pend = l.prefix_off;
 	for (const auto &lp : pfx.longs())
@@ -174,7 +187,7 @@ Layout compute_layout(Tree &t, const XattrPlan &xp, const XattrPrefixes &pfx,
 		n->at.ino = uint32_t(i + 1);
 		if (n->kind == Kind::Regular)
 			l.data_bytes += n->size;
-		recs.push_back(plan_record(*n, in.epoch, l));
+		recs.push_back(plan_record(*n, in, l));
 	}
 	l.meta_end = place_all(recs, l);
 	l.data_blkaddr = round_up(l.meta_end, l.blksz) / l.blksz;

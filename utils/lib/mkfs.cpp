@@ -30,6 +30,14 @@ void check_options(const MkfsOptions &o)
 		throw Error("block size must be a power of two from 512 to 4096", "-b");
 	if (o.label.size() > 15)
 		throw Error("volume label longer than 15 bytes", "-L " + o.label);
+	const auto &c = o.compress;
+	if (c.pcluster && !c.enabled())
+		throw Error("a pcluster size needs compression", "-C " + std::to_string(c.pcluster));
+	if (c.pcluster && (c.pcluster % (1u << o.blkbits) || c.pcluster > kMaxPclusterBytes))
+		throw Error("pcluster size must be a multiple of the block size up to 1 MiB",
+			    "-C " + std::to_string(c.pcluster));
+	if (c.pcluster && (c.pcluster >> o.blkbits) >= kCblkcnt)
+		throw Error("pcluster of 2048 or more blocks cannot be indexed", "-C " + std::to_string(c.pcluster));
 }
 
 void register_prefixes(Build &b)
@@ -95,6 +103,18 @@ Superblock make_superblock(const Build &b, const Layout &l, const Tree &t)
 	}
 	if (l.any_chunked)
 		sb.feature_incompat |= incompat::kChunkedFile;
+	const auto &c = b.opt.compress;
+	if (c.enabled()) {
+		sb.feature_incompat |= incompat::kZeroPadding;
+		if (c.needs_cfgs(l.blkbits)) {
+			sb.feature_incompat |= incompat::kComprCfgs;
+			sb.u1 = c.alg_bitmap();
+		} else {
+			sb.u1 = 65535;  // LZ4 max distance
+		}
+		if (c.ztailpacking)
+			sb.feature_incompat |= incompat::kZtailpacking;
+	}
 	sb.blkszbits = uint8_t(l.blkbits);
 	sb.root_nid = uint16_t(t.root->at.nid);
 	sb.inos = l.order.size();
@@ -111,11 +131,12 @@ Superblock make_superblock(const Build &b, const Layout &l, const Tree &t)
 // Superblock, shared xattrs and prefix table, then the crc32c over the
 // rest of block 0 (which includes whatever inodes the workers put there).
 void write_head(TempImage &out, const Layout &l, const XattrPlan &xp, const XattrPrefixes &pfx,
-		Superblock sb)
+		Superblock sb, const std::vector<uint8_t> &cfgs)
 {
 	std::vector<uint8_t> head(l.inode_off - kSuperOffset, 0);
 	std::span<uint8_t> h(head);
 	sb.encode(h);
+	std::copy(cfgs.begin(), cfgs.end(), head.begin() + Superblock::kSize);
 	xp.encode_shared_area(h.subspan(l.shared_off - kSuperOffset));
 	uint64_t pos = l.prefix_off - kSuperOffset;
 	for (const auto &lp : pfx.longs()) {
@@ -157,11 +178,18 @@ MkfsResult build_image(const MkfsOptions &o)
 	if (!o.after_scan_hook.empty() && std::system(o.after_scan_hook.c_str()) != 0)
 		throw Error("after-scan hook failed", o.after_scan_hook);
 	XattrPlan xp(t, b.prefixes, {o.xattr_tolerance, b.fp_id, o.warn});
-	Layout l = compute_layout(t, xp, b.prefixes, {o.blkbits, b.epoch});
+	const auto &c = o.compress;
+	if (c.enabled())
+		compress_files(t, c, o.blkbits, xp, o.workers ? o.workers : default_workers());
+	auto cfgs = c.cfg_records(o.blkbits);
+	LayoutInput li{o.blkbits, b.epoch, cfgs.size(), !c.legacy_index,
+		       c.pcluster_bytes(o.blkbits) > (1u << o.blkbits),
+		       uint8_t(c.enabled() ? unsigned(c.algs[0].alg) : 0)};
+	Layout l = compute_layout(t, xp, b.prefixes, li);
 	TempImage out(o.image);
 	out.resize(l.image_size());
 	fill(o, l, xp, out);
-	write_head(out, l, xp, b.prefixes, make_superblock(b, l, t));
+	write_head(out, l, xp, b.prefixes, make_superblock(b, l, t), cfgs);
 	out.commit();
 	return {l.order.size(), l.total_blocks, l.image_size()};
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "scan.hpp"
+#include "zwrite.hpp"
 
 namespace erofs {
 
@@ -30,6 +31,7 @@ struct MkfsOptions {
 	std::optional<uint32_t> force_gid;
 	std::vector<std::string> exclude_paths;
 	std::vector<std::string> exclude_regexes;
+	CompressConfig compress;
 	unsigned workers = 0;  // 0 = number of CPUs
 	bool progress = false;
 	std::function<void(const std::string &)> warn;

@@ -28,6 +28,7 @@ struct DataRange {
 };
 
 struct Node;
+struct ZFile;  // zwrite.hpp
 
 struct DirEntry {
 	std::string name;
@@ -50,6 +51,8 @@ struct Placement {
 	std::vector<uint32_t> shared_xattr_ids;
 	std::vector<size_t> inline_xattrs;     // indexes into the xattr plan
 	uint32_t name_filter = 0;
+	std::shared_ptr<const ZFile> z;        // compression result (regular files)
+	bool ztail_block = false;              // the inline pcluster got a block instead
 };
 
 struct Node {

@@ -1,4 +1,4 @@
-// mkfs.erofs++: build an uncompressed EROFS image from a directory.
+// mkfs.erofs++: build an EROFS image from a directory, optionally compressed.
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.hpp"
+#include "codec.hpp"
 #include "error.hpp"
 #include "mkfs.hpp"
 #include "progress.hpp"
@@ -22,8 +23,12 @@ void usage(FILE *f)
 {
 	std::fprintf(f,
 		"usage: %s [options] IMAGE SOURCE_DIR\n"
-		"Build an uncompressed EROFS image of SOURCE_DIR.\n\n"
+		"Build an EROFS image of SOURCE_DIR.\n\n"
 		"  -b SIZE                  block size, 512..4096 (default 4096)\n"
+		"  -z ALG[,level=N][:ALG2]  compress: lz4, lz4hc (0..12, default 9), zstd (1..22, default 3)\n"
+		"  -C BYTES                 max pcluster size (multiple of the block size, up to 1 MiB)\n"
+		"  -E OPT[,OPT...]          ztailpacking, legacy-compress (full 8-byte indexes)\n"
+		"  --max-extent-bytes=N     max decompressed bytes per extent (default 4 MiB)\n"
 		"  -x N                     share xattrs used by more than N inodes (default 2; <0: no xattrs)\n"
 		"  -T SECONDS               set every mtime and the build time to SECONDS\n"
 		"  -U UUID|clear|random     filesystem UUID (default random)\n"
@@ -81,9 +86,29 @@ void parse_blocksize(MkfsOptions &o, const std::string &v)
 	o.blkbits = bits;
 }
 
+void parse_extended(MkfsOptions &o, const std::string &v)
+{
+	size_t start = 0;
+	while (start <= v.size()) {
+		size_t comma = v.find(',', start);
+		std::string opt = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+		bool off = !opt.empty() && opt[0] == '^';
+		std::string name = off ? opt.substr(1) : opt;
+		if (name == "ztailpacking")
+			o.compress.ztailpacking = !off;
+		else if (name == "legacy-compress" && !off)
+			o.compress.legacy_index = true;
+		else
+			bad("unknown extended option '" + opt + "' (ztailpacking, legacy-compress)", "-E " + v);
+		if (comma == std::string::npos)
+			break;
+		start = comma + 1;
+	}
+}
+
 enum LongOpt {
 	kAllRoot = 256, kForceUid, kForceGid, kExcludePath, kExcludeRegex, kXattrPrefix,
-	kIshareKey, kDigest, kWorkers, kQuiet, kHelp, kCompress,
+	kIshareKey, kDigest, kWorkers, kQuiet, kHelp, kMaxExtent,
 };
 
 const struct option kLongOpts[] = {
@@ -98,6 +123,7 @@ const struct option kLongOpts[] = {
 	{"xattr-inode-digest", optional_argument, nullptr, kDigest},
 	{"workers", required_argument, nullptr, kWorkers},
 	{"quiet", no_argument, nullptr, kQuiet},
+	{"max-extent-bytes", required_argument, nullptr, kMaxExtent},
 	{"help", no_argument, nullptr, kHelp},
 	{nullptr, 0, nullptr, 0},
 };
@@ -110,7 +136,12 @@ bool parse_option(MkfsOptions &o, int c, const std::string &v, bool &quiet)
 	case 'T': o.fixed_time = number("-T", v, 0, INT64_MAX); break;
 	case 'U': parse_uuid_option(o, v); break;
 	case 'L': o.label = v; break;
-	case 'z': bad("compression is not supported yet", "-z " + v);
+	case 'z': o.compress.algs = parse_compress_option(v); break;
+	case 'C': o.compress.pcluster = uint32_t(number("-C", v, 512, 1 << 20)); break;
+	case 'E': parse_extended(o, v); break;
+	case kMaxExtent:
+		o.compress.max_extent = uint64_t(number("--max-extent-bytes", v, 4096, 12 << 20));
+		break;
 	case kAllRoot: o.all_root = true; break;
 	case kForceUid: o.force_uid = uint32_t(number("--force-uid", v, 0, UINT32_MAX)); break;
 	case kForceGid: o.force_gid = uint32_t(number("--force-gid", v, 0, UINT32_MAX)); break;
@@ -131,7 +162,7 @@ int run(int argc, char **argv)
 	MkfsOptions o;
 	bool quiet = false;
 	int c;
-	while ((c = getopt_long(argc, argv, "b:x:T:U:L:z:h", kLongOpts, nullptr)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:x:T:U:L:z:C:E:h", kLongOpts, nullptr)) != -1) {
 		if (c == 'h' || c == kHelp) {
 			usage(stdout);
 			return 0;

@@ -1,0 +1,67 @@
+// Compression algorithms of EROFS: fixed-output ("destination size")
+// compressors for mkfs (LZ4, LZ4HC, zstd) and exact-length decompressors
+// for the reader (LZ4, MicroLZMA, raw DEFLATE, zstd).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace erofs {
+
+// On-disk algorithm ids (h_algorithmtype nibbles, available_compr_algs bits).
+enum class Alg : uint8_t { Lz4 = 0, Lzma = 1, Deflate = 2, Zstd = 3 };
+inline constexpr unsigned kAlgCount = 4;
+
+const char *alg_name(unsigned alg);
+
+struct CodecSpec {
+	Alg alg = Alg::Lz4;
+	bool hc = false;  // LZ4HC encoder (same on-disk algorithm as LZ4)
+	int level = 0;
+	std::string text() const;  // "lz4hc,level=9"
+};
+
+// Parses one -z argument: "ALG[,level=N][:ALG2...]", also mkfs.erofs's
+// "lz4hc,9".  Throws Error naming the bad part.
+std::vector<CodecSpec> parse_compress_option(const std::string &arg);
+
+// One encoder per worker thread (keeps its state between calls).
+class Compressor {
+public:
+	// window_log: zstd window (the frame never needs more).
+	Compressor(const CodecSpec &spec, unsigned window_log);
+	~Compressor();
+	Compressor(const Compressor &) = delete;
+	Compressor &operator=(const Compressor &) = delete;
+
+	// Compresses the longest prefix of `src` it can fit into `dst` as one
+	// independent stream.  Sets `consumed` (> 0 unless src is empty) and
+	// returns the stream length (<= dst.size()).
+	size_t destsize(std::span<const uint8_t> src, size_t &consumed, std::span<uint8_t> dst);
+
+private:
+	size_t zstd_destsize(std::span<const uint8_t> src, size_t &consumed, std::span<uint8_t> dst);
+	size_t zstd_try(std::span<const uint8_t> src, size_t len);
+
+	CodecSpec spec_;
+	unsigned window_log_;
+	void *state_ = nullptr;  // LZ4HC state or ZSTD_CCtx
+	std::vector<uint8_t> scratch_;
+	size_t scratch_len_ = 0;  // bytes of the last zstd attempt in scratch_
+};
+
+struct DecodeParams {
+	bool lz4_exact = true;       // false: old images without 0-padding
+	uint32_t lzma_dict = 8u << 20;
+};
+
+// Decodes `in` into exactly out.size() bytes, or throws
+// Error("corrupt <alg> data ...", where).
+void decompress(unsigned alg, std::span<const uint8_t> in, std::span<uint8_t> out,
+		const DecodeParams &p, const std::string &where);
+
+}  // namespace erofs
