@@ -67,6 +67,12 @@ else
 	rm -f "$out/images/zc.img"
 fi
 
+# 512-byte blocks (sub-page; z_erofs calls it experimental): iomap keeps
+# per-block state on every folio of such a mapping (t27)
+mkz -b 512 -zlz4hc "$out/images/z5.img" "$t/B"
+mkz -b 512 -zlz4hc -C 16384 "$out/images/zc5.img" "$t/B"
+mkz -b 512 "$out/images/p5.img" "$t/B"
+
 # Truncated copies (the last 256 KiB of data gone): fills through them
 # fail with EIO and leave folios not uptodate in the shared mapping, which
 # a member with another read method must then fill (t35).

@@ -4,7 +4,7 @@
 # compressed mounts of one domain read at once, rmmod, 3 load/use/unload.
 . /suite/lib.sh
 . /suite/data/ish.sh
-plan 16
+plan 18
 
 # race TREE READER_IMG READER_MODE CYCLER_IMG CYCLER_MODE SECS: 8 readers
 # (4 read(2), 4 page-wise mmap) check bytes while the cycler mounts, reads
@@ -53,6 +53,28 @@ check "modprobe erofs" modprobe erofs
 check "8 readers on compressed B (file) while compressed A (block) cycles, 30 s" race B zb.img file za.img block 30
 check "8 readers on compressed A (block) while plain B (file) cycles, 30 s" race A za.img block pb.img file 30
 check "8 readers on plain B (block) while compressed A (file) cycles, 30 s" race B pb.img block za.img file 30
+
+# asynchronous decompression outliving its member: WILLNEED readahead
+# through A (decompressed later, in a worker or at bio completion), then
+# A unmounted at once while B keeps the shared inode
+async_umount() {
+	ok=0
+	for i in $(seq 1 20); do
+		mount_image $1 za.img /mnt/a domain_id=async &&
+			mount_image $2 zb.img /mnt/b domain_id=async || break
+		ishtool fadvise /mnt/a/shared/big1 willneed
+		ishtool fadvise /mnt/a/shared/big2 willneed
+		emount -u /mnt/a || break
+		[ "$(hash_of cat /mnt/b/shared/big1)" = "$(want B shared/big1)" ] &&
+			[ "$(hash_of cat /mnt/b/shared/big2)" = "$(want B shared/big2)" ] &&
+			ok=$((ok + 1))
+		emount -u /mnt/b
+		[ $((i % 4)) -eq 0 ] && drop
+	done
+	[ $ok -eq 20 ]
+}
+check "readahead through A (block), A unmounted at once, B reads, 20 times" async_umount block file
+check "readahead through A (file), A unmounted at once, B reads, 20 times" async_umount file block
 
 # lazy unmount with an open and a mapped file
 mount_image block za.img /mnt/a domain_id=lazy
