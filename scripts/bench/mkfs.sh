@@ -8,8 +8,9 @@
 #   --runs N     hyperfine runs per command (default: 10)
 #
 # Side by side in one hyperfine run, output on tmpfs: mkfs.erofs++ against
-# Debian's mkfs.erofs (uncompressed), plain and with fingerprints (the peer
-# has no fingerprint option, so that row compares against its plain build).
+# Debian's mkfs.erofs 1.5, uncompressed and -zlz4hc, each plain and with
+# fingerprints (the peer has no fingerprint option, so those rows compare
+# against its build without them).
 # Prints time and image-size ratios (targets: time <= 0.8, size <= 1.0),
 # then --fsck --verify-fingerprints throughput against sha256sum over the
 # same bytes (target >= 3x).
@@ -69,26 +70,30 @@ mkdir -p "$out"
 # hyperfine CSV: command,mean,stddev,median,user,system,min,max
 mean_of() { awk -F, -v n="$2" 'NR == n + 1 {print $2}' "$1"; }
 
-compare() {  # compare NAME OURS_ARGS...
-	local name=$1; shift
-	local csv=$work/$name.csv
+compare() {  # compare NAME "PEER_ARGS" OURS_ARGS...
+	local name=$1 peer=$2; shift 2
+	local csv=$work/${name//[^a-z0-9]/_}.csv
 	hyperfine --style none --warmup 2 --runs "$runs" --export-csv "$csv" \
 		--prepare "rm -f $out/ours.img $out/peer.img" \
 		-n "mkfs.erofs++ $name" "$mkfspp --quiet ${common[*]} $* $out/ours.img $tree" \
-		-n "mkfs.erofs 1.5 plain" "mkfs.erofs --quiet ${common[*]} $out/peer.img $tree" >/dev/null
+		-n "mkfs.erofs 1.5 $peer" "mkfs.erofs --quiet ${common[*]} $peer $out/peer.img $tree" >/dev/null
 	"$mkfspp" --quiet "${common[@]}" "$@" "$out/ours.img" "$tree"
-	mkfs.erofs --quiet "${common[@]}" "$out/peer.img" "$tree" >/dev/null
+	# shellcheck disable=SC2086
+	mkfs.erofs --quiet "${common[@]}" $peer "$out/peer.img" "$tree" >/dev/null
 	local to tp so sp
 	to=$(mean_of "$csv" 1); tp=$(mean_of "$csv" 2)
 	so=$(stat -c %s "$out/ours.img"); sp=$(stat -c %s "$out/peer.img")
 	awk -v n="$name" -v to="$to" -v tp="$tp" -v so="$so" -v sp="$sp" 'BEGIN {
-		printf "%-14s %9.3f s %9.3f s %7.2fx %12d %12d %7.3fx\n", n, to, tp, to / tp, so, sp, so / sp }'
+		printf "%-20s %9.3f s %9.3f s %7.2fx %12d %12d %7.3fx\n", n, to, tp, to / tp, so, sp, so / sp }'
 }
 
 echo
-printf "%-14s %11s %11s %8s %12s %12s %8s\n" row ours peer time ours-bytes peer-bytes size
-compare plain
-compare fingerprints --ishare_key=trusted.erofs.fingerprint
+printf "%-20s %11s %11s %8s %12s %12s %8s\n" row ours peer time ours-bytes peer-bytes size
+fp=--ishare_key=trusted.erofs.fingerprint
+compare plain ""
+compare fingerprints "" "$fp"
+compare -zlz4hc -zlz4hc -zlz4hc
+compare "-zlz4hc fingerprints" -zlz4hc -zlz4hc "$fp"
 echo "targets: time <= 0.80x, size <= 1.000x"
 
 # Verification throughput over the same bytes.

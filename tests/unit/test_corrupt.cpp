@@ -14,6 +14,7 @@
 #include "helpers.hpp"
 #include "image.hpp"
 #include "walk.hpp"
+#include "zindex.hpp"
 
 using namespace testutil;
 namespace fs = std::filesystem;
@@ -183,4 +184,120 @@ TEST_CASE("extract refuses names and links that escape the directory", "[corrupt
 	CHECK(r.status == 1);
 	CHECK_FALSE(fs::exists(t / "x"));
 	CHECK_FALSE(fs::exists("/etc/x"));
+}
+
+namespace {
+
+// A small compressed image: text that compresses, a plain-block mix,
+// zeros, inline tails; `opts` picks algorithm, pcluster size and index.
+std::vector<uint8_t> compressed_image(const TempDir &t, const std::string &opts)
+{
+	fs::create_directories(t / "zsrc/d");
+	std::string text;
+	for (int i = 0; text.size() < 70000; i++)
+		text += "line " + std::to_string(i * 7919 % 1000) + " of the erofs compressed sample\n";
+	write_file(t / "zsrc/text", text);
+	write_file(t / "zsrc/d/t9000", text.substr(0, 9000));
+	write_file(t / "zsrc/zeros", std::string(300000, '\0'));
+	write_file(t / "zsrc/mixed", random_bytes(9000, 5) + text.substr(0, 20000) + random_bytes(5000, 6));
+	write_file(t / "zsrc/small", "small");
+	auto r = run(quote(mkfs_bin()) + " -T 1 -Uclear --ishare_key=trusted.fp " + opts + " " + quote(t / "z.img") +
+		     " " + quote(t / "zsrc"));
+	REQUIRE(r.status == 0);
+	return read_bytes(t / "z.img");
+}
+
+// Byte ranges of every compressed inode's map (header, index, inline
+// pcluster) and of its pclusters.
+void zranges(const std::string &path, std::vector<std::pair<uint64_t, uint64_t>> &maps,
+	     std::vector<std::pair<uint64_t, uint64_t>> &data)
+{
+	erofs::Image img(path);
+	erofs::walk_tree(img, [&](const erofs::WalkItem &w) {
+		if (!w.ino.compressed())
+			return;
+		auto m = erofs::read_zmap(img, w.ino);
+		uint64_t end = m.hdr_pos + erofs::zindex_bytes(m.compact, w.ino.size, m.lclusterbits, m.hdr_pos) +
+			       m.idata_size;
+		maps.push_back({m.hdr_pos, end});
+		for (const auto &e : m.extents)
+			if (!e.inline_tail)
+				data.push_back({e.phys, e.phys + e.plen});
+	});
+}
+
+}  // namespace
+
+TEST_CASE("compressed images: flipped index, header and pcluster bytes never crash the reader", "[corrupt][compress]")
+{
+	TempDir t;
+	for (const char *opts : {"-zlz4hc -C16384 -Eztailpacking", "-zlz4 -Elegacy-compress,ztailpacking",
+				 "-zzstd -C65536", "-zlz4hc"}) {
+		INFO(opts);
+		auto img = compressed_image(t, opts);
+		REQUIRE(read_everything(img) == "");
+		std::vector<std::pair<uint64_t, uint64_t>> maps, data;
+		zranges(t / "z.img", maps, data);
+		REQUIRE(maps.size() >= 3);
+		const uint8_t flips[] = {0x01, 0x80, 0xFF, 0x10, 0x08, 0x40};
+		size_t k = 0;
+		for (auto [a, b] : maps)
+			for (uint64_t off = a; off < b; off++, k++) {
+				auto bad = img;
+				bad[off] ^= flips[k % 6];
+				fix_sb_crc(bad);
+				check_all(bad);
+			}
+		for (auto [a, b] : data)
+			for (uint64_t off = a; off < b; off += std::max<uint64_t>(1, (b - a) / 24), k++) {
+				auto bad = img;
+				bad[off] ^= flips[k % 6];
+				check_all(bad);
+			}
+		for (uint64_t off = 1024 + 84; off < 1024 + 128 + 32; off++, k++) {  // algs, cfg records
+			auto bad = img;
+			bad[off] ^= flips[k % 6];
+			fix_sb_crc(bad);
+			check_all(bad);
+		}
+	}
+}
+
+TEST_CASE("compressed images: targeted damage gives a precise error", "[corrupt][compress]")
+{
+	TempDir t;
+	auto img = compressed_image(t, "-zlz4hc -C16384 -Eztailpacking");
+	erofs::Image clean(t / "z.img");
+	auto ino = erofs::lookup(clean, "/text");
+	auto m = erofs::read_zmap(clean, ino);
+	REQUIRE(m.compact);
+	auto expect = [&](std::vector<uint8_t> bad, const std::string &what) {
+		fix_sb_crc(bad);
+		write_bytes(t / "c.img", bad);
+		auto r = run(quote(inspect_bin()) + " --cat=/text " + quote(t / "c.img"));
+		CHECK(r.status == 1);
+		INFO(r.err);
+		CHECK(r.err.find("error: " + what) != std::string::npos);
+		CHECK(r.err.find(" at ") != std::string::npos);
+	};
+	auto bad = img;
+	bad[m.hdr_pos + 6] = 0x0F;  // unknown HEAD1 algorithm
+	expect(bad, "unknown compression algorithm 15");
+	bad = img;
+	bad[m.hdr_pos + 7] = 0x80;  // "whole file in the packed inode"
+	expect(bad, "file stored in the packed inode");
+	bad = img;
+	auto first = m.extents[0];
+	std::fill(bad.begin() + ptrdiff_t(first.phys), bad.begin() + ptrdiff_t(first.phys + first.plen), 0);
+	expect(bad, "pcluster without data (all zeros)");
+	bad = img;
+	// a literal run longer than the stream
+	std::fill(bad.begin() + ptrdiff_t(first.phys + first.plen - 64), bad.begin() + ptrdiff_t(first.phys + first.plen),
+		  0xFF);
+	expect(bad, "corrupt lz4 data");
+	bad = img;
+	erofs::le::store<uint16_t>(bad, 1024 + 84, 0x20);  // an algorithm id the kernel does not know
+	expect(bad, "unknown compression algorithms");
+	auto fsck = run(quote(inspect_bin()) + " --fsck " + quote(t / "c.img"));
+	CHECK(fsck.status == 1);
 }

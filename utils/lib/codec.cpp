@@ -7,6 +7,7 @@
 #include <lz4.h>
 #include <lz4hc.h>
 #include <lzma.h>
+#define ZSTD_STATIC_LINKING_ONLY  // ZSTD_getFrameHeader
 #include <zstd.h>
 
 #include "cli.hpp"
@@ -44,8 +45,15 @@ CodecSpec parse_one(const std::string &part, const std::string &whole)
 	} else if (name == "zstd") {
 		s = {Alg::Zstd, false, 3};
 		lo = 1, hi = std::min(22, ZSTD_maxCLevel());
+	} else if (name == "lzma") {
+		s = {Alg::Lzma, false, 6};
+		lo = 0, hi = 9;
+	} else if (name == "deflate") {
+		s = {Alg::Deflate, false, 9};
+		lo = 1, hi = 12;
 	} else {
-		throw Error("unknown compression algorithm '" + name + "' (lz4, lz4hc, zstd)", "-z " + whole);
+		throw Error("unknown compression algorithm '" + name + "' (lz4, lz4hc, zstd, lzma, deflate)",
+			    "-z " + whole);
 	}
 	if (rest.empty())
 		return s;
@@ -100,6 +108,10 @@ Compressor::Compressor(const CodecSpec &spec, unsigned window_log) : spec_(spec)
 		ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 0);
 		ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, 1);
 		state_ = c;
+	} else if (spec.alg == Alg::Deflate) {
+		state_ = libdeflate_alloc_compressor(spec.level);
+		if (!state_)
+			throw std::bad_alloc();
 	}
 }
 
@@ -107,6 +119,8 @@ Compressor::~Compressor()
 {
 	if (spec_.alg == Alg::Zstd)
 		ZSTD_freeCCtx(static_cast<ZSTD_CCtx *>(state_));
+	else if (spec_.alg == Alg::Deflate)
+		libdeflate_free_compressor(static_cast<libdeflate_compressor *>(state_));
 	else
 		std::free(state_);
 }
@@ -117,7 +131,17 @@ size_t Compressor::destsize(std::span<const uint8_t> src, size_t &consumed, std:
 	if (src.empty())
 		return 0;
 	if (spec_.alg == Alg::Zstd)
-		return zstd_destsize(src, consumed, dst);
+		return search_destsize(src, consumed, dst);
+	if (spec_.alg == Alg::Lzma)
+		return lzma_destsize(src, consumed, dst);
+	if (spec_.alg == Alg::Deflate) {
+		size_t n = search_destsize(src, consumed, dst);
+		if (n && dst[0] == 0) {  // a leading stored block: 0-padding would eat it
+			consumed = std::min(consumed, dst.size());
+			return dst.size() + 1;
+		}
+		return n;
+	}
 	int in = int(std::min<size_t>(src.size(), LZ4_MAX_INPUT_SIZE));
 	int out;
 	const char *s = reinterpret_cast<const char *>(src.data());
@@ -132,27 +156,62 @@ size_t Compressor::destsize(std::span<const uint8_t> src, size_t &consumed, std:
 	return size_t(out);
 }
 
-// Compresses src[0, len) into scratch_; returns the frame size.
-size_t Compressor::zstd_try(std::span<const uint8_t> src, size_t len)
+// Compresses src[0, len) into scratch_; returns the stream size.
+size_t Compressor::try_len(std::span<const uint8_t> src, size_t len)
 {
-	size_t bound = ZSTD_compressBound(len);
-	if (scratch_.size() < bound)
-		scratch_.resize(bound);
-	auto *c = static_cast<ZSTD_CCtx *>(state_);
-	size_t r = ZSTD_compress2(c, scratch_.data(), bound, src.data(), len);
-	if (ZSTD_isError(r))
-		throw Error(std::string("zstd compression failed: ") + ZSTD_getErrorName(r), "zstd");
+	size_t r;
+	if (spec_.alg == Alg::Zstd) {
+		size_t bound = ZSTD_compressBound(len);
+		if (scratch_.size() < bound)
+			scratch_.resize(bound);
+		auto *c = static_cast<ZSTD_CCtx *>(state_);
+		r = ZSTD_compress2(c, scratch_.data(), bound, src.data(), len);
+		if (ZSTD_isError(r))
+			throw Error(std::string("zstd compression failed: ") + ZSTD_getErrorName(r), "zstd");
+	} else {
+		auto *c = static_cast<libdeflate_compressor *>(state_);
+		size_t bound = libdeflate_deflate_compress_bound(c, len);
+		if (scratch_.size() < bound)
+			scratch_.resize(bound);
+		r = libdeflate_deflate_compress(c, src.data(), len, scratch_.data(), bound);
+		if (!r)
+			throw Error("DEFLATE compression failed", "deflate");
+	}
 	scratch_len_ = r;
 	return r;
 }
 
-// zstd has no destination-size mode.  Search the input length: start from
+// MicroLZMA is a fixed-output format: the encoder takes as much input as
+// fits into the output buffer.
+size_t Compressor::lzma_destsize(std::span<const uint8_t> src, size_t &consumed, std::span<uint8_t> dst)
+{
+	lzma_options_lzma opt;
+	if (lzma_lzma_preset(&opt, uint32_t(spec_.level)))
+		throw Error("bad LZMA preset " + std::to_string(spec_.level), "lzma");
+	opt.dict_size = 1u << window_log_;
+	lzma_stream s = LZMA_STREAM_INIT;
+	if (lzma_microlzma_encoder(&s, &opt) != LZMA_OK)
+		throw Error("MicroLZMA encoder setup failed", "lzma");
+	s.next_in = src.data();
+	s.avail_in = src.size();
+	s.next_out = dst.data();
+	s.avail_out = dst.size();
+	lzma_ret r = lzma_code(&s, LZMA_FINISH);
+	consumed = size_t(s.total_in);
+	size_t out = size_t(s.total_out);
+	lzma_end(&s);
+	if (r != LZMA_STREAM_END || !consumed)
+		throw Error("MicroLZMA compression failed (" + std::to_string(int(r)) + ")", "lzma");
+	return out;
+}
+
+// zstd and libdeflate have no destination-size mode.  Search the input length: start from
 // an estimate of 4:1, grow until a try overflows, then narrow the bracket
 // [fits, overflows] by interpolation (bisection as a fallback) until it is
 // narrower than 1/256 of the input or 12 tries were made.  The result is
 // the longest prefix tried that fits: deterministic, possibly a few hundred
 // bytes short of the true maximum.
-size_t Compressor::zstd_destsize(std::span<const uint8_t> src, size_t &consumed, std::span<uint8_t> dst)
+size_t Compressor::search_destsize(std::span<const uint8_t> src, size_t &consumed, std::span<uint8_t> dst)
 {
 	const size_t cap = dst.size();
 	size_t n = src.size();
@@ -164,7 +223,7 @@ size_t Compressor::zstd_destsize(std::span<const uint8_t> src, size_t &consumed,
 	};
 	size_t guess = std::min(n, cap * 4);
 	for (int tries = 0; tries < 16; tries++) {
-		size_t c = zstd_try(src, guess);
+		size_t c = try_len(src, guess);
 		if (c <= cap) {
 			take(guess, c);
 			if (guess == n)
@@ -185,14 +244,15 @@ size_t Compressor::zstd_destsize(std::span<const uint8_t> src, size_t &consumed,
 	}
 	if (lo == 0) {  // even the smallest try overflowed: tiny prefixes always fit
 		for (size_t len = std::min(n, cap / 2); len; len /= 2) {
-			size_t c = zstd_try(src, len);
+			size_t c = try_len(src, len);
 			if (c <= cap) {
 				take(len, c);
 				break;
 			}
 		}
 		if (lo == 0)
-			throw Error("zstd cannot fit any input", "destsize " + std::to_string(cap));
+			throw Error(std::string(alg_name(unsigned(spec_.alg))) + " cannot fit any input",
+				    "destsize " + std::to_string(cap));
 	}
 	std::memcpy(dst.data(), best.data(), lo_c);
 	consumed = lo;
@@ -224,6 +284,12 @@ void decompress(unsigned alg, std::span<const uint8_t> in, std::span<uint8_t> ou
 			bad("not a zstd frame");
 		if (fcs != ZSTD_CONTENTSIZE_UNKNOWN && fcs != out.size())
 			bad("frame holds " + std::to_string(fcs) + " bytes, expected " + std::to_string(out.size()));
+		ZSTD_frameHeader fh;
+		if (ZSTD_getFrameHeader(&fh, in.data(), in.size()) != 0)
+			bad("truncated frame header");
+		if (p.zstd_window && fh.windowSize > p.zstd_window)
+			bad("frame window " + std::to_string(fh.windowSize) + " above the configured " +
+			    std::to_string(p.zstd_window));
 		size_t r = ZSTD_decompress(out.data(), out.size(), in.data(), in.size());
 		if (ZSTD_isError(r))
 			bad(ZSTD_getErrorName(r));

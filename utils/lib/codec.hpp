@@ -1,6 +1,6 @@
 // Compression algorithms of EROFS: fixed-output ("destination size")
-// compressors for mkfs (LZ4, LZ4HC, zstd) and exact-length decompressors
-// for the reader (LZ4, MicroLZMA, raw DEFLATE, zstd).
+// compressors for mkfs (LZ4, LZ4HC, zstd, MicroLZMA, raw DEFLATE) and
+// exact-length decompressors for the reader.
 #pragma once
 
 #include <cstddef>
@@ -32,7 +32,7 @@ std::vector<CodecSpec> parse_compress_option(const std::string &arg);
 // One encoder per worker thread (keeps its state between calls).
 class Compressor {
 public:
-	// window_log: zstd window (the frame never needs more).
+	// window_log: zstd window / LZMA dictionary / DEFLATE window (log2).
 	Compressor(const CodecSpec &spec, unsigned window_log);
 	~Compressor();
 	Compressor(const Compressor &) = delete;
@@ -40,12 +40,15 @@ public:
 
 	// Compresses the longest prefix of `src` it can fit into `dst` as one
 	// independent stream.  Sets `consumed` (> 0 unless src is empty) and
-	// returns the stream length (<= dst.size()).
+	// returns the stream length (<= dst.size()), or dst.size() + 1 when the
+	// stream would start with a zero byte (breaks the 0-padding rule) and
+	// must not be used.
 	size_t destsize(std::span<const uint8_t> src, size_t &consumed, std::span<uint8_t> dst);
 
 private:
-	size_t zstd_destsize(std::span<const uint8_t> src, size_t &consumed, std::span<uint8_t> dst);
-	size_t zstd_try(std::span<const uint8_t> src, size_t len);
+	size_t search_destsize(std::span<const uint8_t> src, size_t &consumed, std::span<uint8_t> dst);
+	size_t try_len(std::span<const uint8_t> src, size_t len);
+	size_t lzma_destsize(std::span<const uint8_t> src, size_t &consumed, std::span<uint8_t> dst);
 
 	CodecSpec spec_;
 	unsigned window_log_;
@@ -57,6 +60,7 @@ private:
 struct DecodeParams {
 	bool lz4_exact = true;       // false: old images without 0-padding
 	uint32_t lzma_dict = 8u << 20;
+	uint64_t zstd_window = 0;    // frames may not need more (0: unchecked)
 };
 
 // Decodes `in` into exactly out.size() bytes, or throws

@@ -77,6 +77,8 @@ void compressed_extents(const Image &img, const InodeInfo &ino, const std::funct
 	DecodeParams dp;
 	dp.lz4_exact = img.sb().feature_incompat & incompat::kZeroPadding;
 	dp.lzma_dict = img.lzma_dict_size();
+	if (img.zstd_windowlog() >= 0)
+		dp.zstd_window = uint64_t(1) << img.zstd_windowlog();
 	std::vector<uint8_t> buf;
 	for (const auto &z : m.extents) {
 		std::string where = where_nid(ino.nid) + " extent at " + std::to_string(z.start);

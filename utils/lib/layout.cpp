@@ -97,7 +97,7 @@ void place_record(const Record &r, MetaAllocator &alloc, const Layout &l)
 	auto &at = r.n->at;
 	bool z = at.layout == DataLayout::CompressedCompact || at.layout == DataLayout::CompressedFull;
 	std::optional<uint64_t> pos;
-	if (r.tail && (pos = alloc.place(r.meta, r.tail))) {
+	if (r.tail && r.meta + r.tail <= l.blksz && (pos = alloc.place(r.meta, r.tail))) {
 		if (!z)
 			at.layout = DataLayout::FlatInline;
 		at.tail_size = uint32_t(r.tail);
@@ -112,15 +112,22 @@ void place_record(const Record &r, MetaAllocator &alloc, const Layout &l)
 }
 
 // Root first (its nid must fit 16 bits), then records larger than half a
-// block, then the rest, each group in placement order: big records first
-// leave gaps that the small ones fill (close to first-fit decreasing).
+// block, then the smaller ones with an inline tail, each group in placement
+// order: big records first leave gaps that the small ones fill (close to
+// first-fit decreasing).  Records without a tail (most compressed inodes)
+// come last: they may cross block boundaries, so they fill what is left.
 uint64_t place_all(std::vector<Record> &recs, Layout &l)
 {
 	MetaAllocator alloc(l.blksz, l.inode_off);
 	place_record(recs[0], alloc, l);
-	for (int big = 1; big >= 0; big--)
+	auto group = [&](const Record &r) {
+		if (r.meta + r.tail > l.blksz / 2)
+			return 0;
+		return r.tail ? 1 : 2;
+	};
+	for (int g = 0; g < 3; g++)
 		for (size_t i = 1; i < recs.size(); i++)
-			if ((recs[i].meta + recs[i].tail > l.blksz / 2) == bool(big))
+			if (group(recs[i]) == g)
 				place_record(recs[i], alloc, l);
 	return alloc.end();
 }

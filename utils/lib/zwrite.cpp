@@ -23,12 +23,34 @@ uint64_t CompressConfig::extent_limit(unsigned blkbits) const
 	return std::max<uint64_t>(lim, uint64_t(1) << blkbits);
 }
 
-unsigned CompressConfig::zstd_window_log(unsigned blkbits) const
+// 8 pclusters of history, 32 KiB at least: what a pcluster's input
+// usually spans, and modest kernel memory per decompression stream.
+static unsigned history_log(uint64_t want, unsigned lo, unsigned hi)
 {
-	unsigned w = 10;
-	while (w < 20 && (uint64_t(1) << w) < extent_limit(blkbits))
+	unsigned w = lo;
+	while (w < hi && (uint64_t(1) << w) < want)
 		w++;
 	return w;
+}
+
+unsigned CompressConfig::zstd_window_log(unsigned blkbits) const
+{
+	return history_log(uint64_t(pcluster_bytes(blkbits)) * 8, 15, 20);  // kernel: at most 1 MiB
+}
+
+unsigned CompressConfig::lzma_dict_log(unsigned blkbits) const
+{
+	return history_log(uint64_t(pcluster_bytes(blkbits)) * 8, 15, 23);  // kernel: at most 8 MiB
+}
+
+unsigned CompressConfig::window_log(unsigned blkbits) const
+{
+	switch (algs.at(0).alg) {
+	case Alg::Zstd: return zstd_window_log(blkbits);
+	case Alg::Lzma: return lzma_dict_log(blkbits);
+	case Alg::Deflate: return 15;
+	default: return 16;
+	}
 }
 
 bool CompressConfig::needs_cfgs(unsigned blkbits) const
@@ -68,6 +90,17 @@ std::vector<uint8_t> CompressConfig::cfg_records(unsigned blkbits) const
 			le::store<uint16_t>(r, at, 14);
 			le::store<uint16_t>(r, at + 2, kLz4MaxDistance);
 			le::store<uint16_t>(r, at + 4, uint16_t(pcluster_bytes(blkbits) >> blkbits));
+		} else if (alg == unsigned(Alg::Lzma)) {
+			out.resize(at + 2 + 14, 0);
+			std::span<uint8_t> r(out);
+			le::store<uint16_t>(r, at, 14);
+			le::store<uint32_t>(r, at + 2, 1u << lzma_dict_log(blkbits));
+			le::store<uint16_t>(r, at + 6, 0);  // format
+		} else if (alg == unsigned(Alg::Deflate)) {
+			out.resize(at + 2 + 6, 0);
+			std::span<uint8_t> r(out);
+			le::store<uint16_t>(r, at, 6);
+			out[at + 2] = 15;  // windowbits
 		} else if (alg == unsigned(Alg::Zstd)) {
 			out.resize(at + 2 + 6, 0);
 			std::span<uint8_t> r(out);
@@ -112,6 +145,8 @@ ZFile compress_content(std::vector<uint8_t> raw, const CompressConfig &c, unsign
 		bool all = consumed == rem;
 		bool inline_ok = c.ztailpacking && all && csize < bs;
 		uint64_t cost = inline_ok ? csize : (csize + bs - 1) / bs * bs;
+		if (csize > dst.size())  // unusable stream (see Compressor::destsize)
+			cost = UINT64_MAX;
 		if (cost >= consumed) {
 			if (c.ztailpacking && rem < bs) {
 				z.extents.push_back({pos, rem, false, true, 0, 0});
@@ -157,7 +192,7 @@ void compress_files(Tree &t, const CompressConfig &c, unsigned blkbits, const Xa
 	parallel_for(files.size(), workers, [&](size_t i, unsigned w) {
 		Node &n = *files[i];
 		if (!comps[w])
-			comps[w] = std::make_unique<Compressor>(c.algs[0], c.zstd_window_log(blkbits));
+			comps[w] = std::make_unique<Compressor>(c.algs[0], c.window_log(blkbits));
 		UniqueFd fd = open_source(n);
 		std::vector<uint8_t> raw(n.size);
 		read_exact(fd.get(), raw, 0, n);

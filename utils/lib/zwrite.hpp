@@ -26,6 +26,8 @@ struct CompressConfig {
 	uint32_t pcluster_bytes(unsigned blkbits) const { return pcluster ? pcluster : 1u << blkbits; }
 	uint64_t extent_limit(unsigned blkbits) const;
 	unsigned zstd_window_log(unsigned blkbits) const;
+	unsigned lzma_dict_log(unsigned blkbits) const;
+	unsigned window_log(unsigned blkbits) const;  // for the first algorithm
 	bool needs_cfgs(unsigned blkbits) const;  // COMPR_CFGS / BIG_PCLUSTER
 	uint16_t alg_bitmap() const;
 	// The config records written after the superblock (empty without cfgs).
