@@ -12,7 +12,11 @@
  * Lock order (outer to inner):
  *   erofs sb s_umount -> member eviction -> shared inode ->lock
  *   inode_hash_lock (VFS, in iget5_locked) is never taken under ->lock.
- * The shared inode's ->lock is a leaf spinlock (see ishare_priv.h).
+ * The shared inode's ->lock is a leaf spinlock (see ishare_priv.h) and is
+ * never held during a fill.  A fill holds the shared folio's lock and
+ * then takes the member's own locks, as without sharing: for z_erofs the
+ * member's pcluster mutex, then its XArray lock / pcluster lockref
+ * (readmore only trylocks further shared folios).
  *
  * Lifetimes:
  *  - a member holds one reference on its shared inode from inode fill to
@@ -271,7 +275,11 @@ static bool erofs_ishare_can_join(struct inode *inode)
 	if (aops == &erofs_fileio_aops)
 		return true;
 #endif
-	/* compressed inodes join once z_erofs reads through a member */
+#ifdef CONFIG_EROFS_FS_ZIP
+	/* compressed, on a block device or file-backed: z_erofs */
+	if (aops == &z_erofs_aops)
+		return true;
+#endif
 	return false;
 }
 

@@ -16,9 +16,33 @@
  *    never pulls the device away from that I/O;
  *  - otherwise a list member, marked busy so its eviction, and so its
  *    superblock's shutdown, waits for the fill (erofs_ishare_pin_member).
- * The fill then runs the member's own read method: iomap for block-device
- * members, the file-backed path for file-backed members, so members of
- * both kinds can share one page cache.
+ * The fill then runs the member's own read method: iomap for uncompressed
+ * block-device members, the file-backed path for uncompressed file-backed
+ * members, z_erofs for compressed members of either kind, so members of
+ * all kinds can share one page cache.
+ *
+ * Which state lives where when z_erofs fills a shared folio:
+ *  - the member's superblock owns the pcluster XArray (keyed by physical
+ *    address on that member's device), the managed cache of compressed
+ *    data and the device or backing file; z_erofs_map_blocks_iter() and
+ *    fragment reads run on the member;
+ *  - the shared mapping owns the decompressed folios, including those
+ *    "readmore" adds around the requested range;
+ *  - folio->private of a shared folio is the z_erofs (or file-backed)
+ *    folio counter only while that fill holds the folio lock, and zero
+ *    (no PG_private) afterwards; iomap attaches per-block state with
+ *    PG_private and keeps it after the fill.  The methods meet only on a
+ *    folio that is not uptodate, i.e. after a failed fill: before z_erofs
+ *    or the file-backed path takes such a folio, iomap's state is
+ *    released, and z_erofs' readmore skips folios with PG_private.
+ * Lifetimes of an asynchronous compressed fill: the frontend runs under
+ * the pin described above.  Once it has submitted, the decompression
+ * queue holds a reference on each of its pclusters until it has
+ * decompressed them, and the member's ->put_super
+ * (erofs_shrinker_unregister) waits for every pcluster of its XArray to
+ * be released, so unmounting the member never frees the superblock, its
+ * managed cache or its device under an in-flight decompression.  The
+ * file-backed request additionally holds its backing file.
  */
 #include <linux/backing-file.h>
 #include <linux/fadvise.h>
@@ -247,6 +271,17 @@ static const struct iomap_ops erofs_ishare_iomap_ops = {
 	.iomap_end	= erofs_ishare_iomap_end,
 };
 
+/*
+ * The file-backed and compressed paths keep a counter in ->private while
+ * they fill a locked folio: drop per-block state that an earlier, failed
+ * iomap fill left on it (it is not uptodate, nobody else uses it).
+ */
+static void erofs_ishare_clear_iomap_state(struct folio *folio)
+{
+	if (folio_test_private(folio))
+		iomap_release_folio(folio, GFP_NOFS);
+}
+
 static int erofs_ishare_read_folio_via(struct inode *shared,
 				       struct inode *member,
 				       struct folio *folio)
@@ -263,13 +298,14 @@ static int erofs_ishare_read_folio_via(struct inode *shared,
 	}
 #ifdef CONFIG_EROFS_FS_BACKED_BY_FILE
 	if (aops == &erofs_fileio_aops) {
-		/*
-		 * The file-backed path keeps a counter in ->private: drop
-		 * per-block state an earlier, failed iomap fill left behind.
-		 */
-		if (folio_test_private(folio))
-			iomap_release_folio(folio, GFP_NOFS);
+		erofs_ishare_clear_iomap_state(folio);
 		return erofs_fileio_read_folio_as(member, folio);
+	}
+#endif
+#ifdef CONFIG_EROFS_FS_ZIP
+	if (aops == &z_erofs_aops) {
+		erofs_ishare_clear_iomap_state(folio);
+		return z_erofs_read_folio_as(member, folio);
 	}
 #endif
 	folio_unlock(folio);
@@ -311,6 +347,11 @@ static void erofs_ishare_readahead(struct readahead_control *rac)
 #ifdef CONFIG_EROFS_FS_BACKED_BY_FILE
 	if (aops == &erofs_fileio_aops)
 		erofs_fileio_readahead_as(p.member, rac);
+#endif
+#ifdef CONFIG_EROFS_FS_ZIP
+	/* its folios are new: no other method's state on them */
+	if (aops == &z_erofs_aops)
+		z_erofs_readahead_as(p.member, rac);
 #endif
 	erofs_ishare_unpick(&p);
 }

@@ -13,6 +13,12 @@
  *   ishtool splice FILE          splice(2) FILE through a pipe to stdout
  *   ishtool dread FILE           O_DIRECT read of FILE to stdout
  *   ishtool hold FILE SECS       open + mmap + touch FILE, sleep SECS
+ *   ishtool raumount MNT FILE... WILLNEED readahead of each FILE (open,
+ *                                fadvise, close), then umount(MNT) at once
+ *   ishtool randmap FILE STEP    mmap with MADV_RANDOM (faults use
+ *                                ->read_folio, no readahead), touch every
+ *                                STEP-th page from the end down, then
+ *                                write all bytes through the mapping
  * Exits with the errno value of the first failure.
  */
 #define _GNU_SOURCE
@@ -22,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -170,6 +177,38 @@ static int dread(const char *path)
 	return 0;
 }
 
+static int randmap(const char *path, size_t step)
+{
+	size_t size, pg = sysconf(_SC_PAGESIZE), n, i;
+	char *p = map_file(path, MAP_SHARED, &size);
+	volatile char sum = 0;
+
+	if (madvise(p, size, MADV_RANDOM))
+		die("madvise");
+	n = (size + pg - 1) / pg;
+	for (i = n; step && i > 0; i = i > step ? i - step : 0)
+		sum += p[(i - 1) * pg];
+	write_all(p, size);
+	return sum & 0;
+}
+
+static int raumount(int argc, char **argv)
+{
+	size_t size;
+	int i, fd;
+
+	for (i = 3; i < argc; i++) {
+		fd = open_file(argv[i], 0, &size);
+		errno = posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
+		if (errno)
+			die("fadvise");
+		close(fd);
+	}
+	if (umount2(argv[2], 0))
+		die("umount");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	size_t size, i;
@@ -203,6 +242,10 @@ int main(int argc, char **argv)
 		return do_sendfile(argv[2], 1);
 	if (!strcmp(argv[1], "dread"))
 		return dread(argv[2]);
+	if (!strcmp(argv[1], "raumount"))
+		return raumount(argc, argv);
+	if (!strcmp(argv[1], "randmap") && argc == 4)
+		return randmap(argv[2], strtoul(argv[3], NULL, 0));
 	if (!strcmp(argv[1], "hold") && argc == 4) {
 		p = map_file(argv[2], MAP_SHARED, &size);
 		for (i = 0; i < size; i += 4096)
