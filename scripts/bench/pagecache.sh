@@ -50,7 +50,6 @@ done
 for t in debootstrap apt-get apt-cache dpkg-deb qemu-system-x86_64 sha256sum; do
 	command -v "$t" >/dev/null || die "$t not installed (run 'make deps')"
 done
-(($(id -u) == 0)) || die "debootstrap needs root"
 
 cache=$build/bench/cache		# kept between runs: base rootfs, .debs
 work=$build/bench/pagecache		# remade every run: trees, images, data
@@ -95,6 +94,7 @@ base=$cache/minbase-bookworm
 if [[ ! -f $base/.complete ]]; then
 	m=$(mirror | head -n1)
 	[[ -n $m ]] || die "no bookworm mirror in /etc/apt/sources.list.d/debian.sources"
+	(($(id -u) == 0)) || die "debootstrap needs root"
 	say "debootstrap --variant=minbase bookworm from $m (cached in $base)"
 	rm -rf "$base" "$base.tmp"
 	debootstrap --variant=minbase bookworm "$base.tmp" "$m" >"$cache/debootstrap.log" 2>&1 ||
@@ -104,7 +104,7 @@ if [[ ! -f $base/.complete ]]; then
 	mv "$base.tmp" "$base"
 fi
 
-if ((update)); then
+if ((update && $(id -u) == 0)); then
 	say "apt-get update (the versions are discovered at run time)"
 	apt-get update -qq || die "apt-get update failed"
 fi
