@@ -60,8 +60,12 @@ def main():
     rows, second, notes = [], [], []
     for p in pairs:
         f = facts[p]
-        ba, bb = int(f['bytes_a']), int(f['bytes_b'])
+        # Bytes per inode (hard links once), as the images hold them;
+        # ceiling.sh counts paths, printed as well.
+        ba, bb = int(f['inode_bytes_a']), int(f['inode_bytes_b'])
         ceil = int(f['shared_bytes']) / (ba + bb)
+        ceil_paths = int(f['shared_bytes']) / (int(f['bytes_a']) + int(f['bytes_b']))
+        ov = json.loads(f.get('overlap_json', '{}') or '{}')
         pu, ps = int(f['pages_unshared']), int(f['pages_shared'])
         pceil = 1 - ps / pu
         on = {int(r['pass']): r for r in runs if r['name'] == p and r['mode'] == 'on'}
@@ -106,7 +110,11 @@ def main():
             spread(saves, '{:.2f}'), spread(effs, '{:.3f}'), spread(peffs, '{:.3f}'),
         ])
         notes.append(
-            f'{p}: file data cached, KiB (median): shared {med(bon):.0f} '
+            f'{p}: shared_bytes {int(f["shared_bytes"]) / 2**20:.1f} MiB; ceiling over paths '
+            f'(hard links counted twice, scripts/demo/ceiling.sh) {100 * ceil_paths:.2f} %; '
+            f'inspect.erofs++ --overlap: unique {ov.get("unique_bytes", 0) / 2**20:.1f} of '
+            f'{ov.get("total_bytes", 0) / 2**20:.1f} MiB, 1 - unique/total {100 * ov.get("ceiling", 0):.2f} %; '
+            f'file data cached, KiB (median): shared {med(bon):.0f} '
             f'(exact {4 * ps}), unshared {med(boff):.0f} (exact {4 * pu}); '
             f'directories {med(dirs):.0f} KiB and Buffers (metadata) '
             f'{med(bufs):.0f} KiB in each run; saving incl. directories '

@@ -158,8 +158,9 @@ install_deb() {
 }
 
 # Per-tree facts the ceiling script does not give: non-empty regular
-# inodes (members expected to join), distinct non-empty contents over both
-# trees (shared inodes expected), and empty files (never shared).
+# inodes (members expected to join) and their bytes (hard links once, as
+# the page cache and the image see them), distinct non-empty contents over
+# both trees (shared inodes expected), and empty files (never shared).
 tree_facts() {	# A B
 	local d tmp
 	tmp=$(mktemp -d)
@@ -169,9 +170,13 @@ tree_facts() {	# A B
 			tr '\n' '\0' <"$tmp/names" | xargs -0 -r stat -c '%s %i' >"$tmp/stats"
 			paste -d' ' "$tmp/sums" "$tmp/stats" | sed "s/^/${d%%:*} /")
 	done | awk '
-		$3 > 0 { if (!ino[$1 " " $4]++) members++; if (!seen[$2]++) distinct++ }
+		$3 > 0 && !ino[$1 " " $4]++ { members++; ibytes[$1] += $3 }
+		$3 > 0 && !seen[$2]++ { distinct++ }
 		$3 == 0 { empty[$1]++ }
-		END { printf "members %d\ndistinct %d\nempty_a %d\nempty_b %d\n", members, distinct, empty["A"], empty["B"] }'
+		END {
+			printf "members %d\ndistinct %d\nempty_a %d\nempty_b %d\n", members, distinct, empty["A"], empty["B"]
+			printf "inode_bytes_a %d\ninode_bytes_b %d\n", ibytes["A"], ibytes["B"]
+		}'
 	rm -rf "$tmp"
 }
 
