@@ -1,7 +1,9 @@
 # Page cache saved (BENCHMARKS.md section 1) and the second-container
 # start: for each pair, in alternating order, mount A and B with and
 # without a shared domain_id, read every file of A then of B, and report
-# Cached (and Buffers) before, after the directories, after A and after B.
+# Cached (and Buffers) before, after the directories, after A and after B;
+# then time a warm re-read of A, and split B's cost: remount B, open/close
+# every file (cold metadata), read every file.
 # One "R key=value..." diagnostic per pass; the host computes the table.
 . /suite/lib.sh
 . /suite/data/bench.sh
@@ -30,11 +32,18 @@ while [ $# -ge 3 ]; do
 			rb=$(benchio read /mnt/b)
 			c3=$(meminfo Cached) b3=$(meminfo Buffers)
 			rw=$(benchio read /mnt/a)
+			# B's cost split: remount B (its metadata is cold again,
+			# the bdev cache goes with the last opener), time a cold
+			# open/close of every file, then the read of every file.
+			emount -u /mnt/b
+			mnt "$ib" /mnt/b $mode bench
+			ob=$(benchio open /mnt/b)
+			rb2=$(benchio read /mnt/b)
 			ok=no
-			[ -n "$ra" ] && [ -n "$rb" ] && [ -n "$rw" ] && [ -n "$w" ] && ok=yes
+			[ -n "$ra" ] && [ -n "$rb" ] && [ -n "$rw" ] && [ -n "$w" ] && [ -n "$ob" ] && [ -n "$rb2" ] && ok=yes
 			is "$name pass $i sharing $mode: read every file" $ok yes
 			diag "R name=$name pass=$i mode=$mode c0=$c0 c1=$c1 c2=$c2 c3=$c3 b0=$b0 b3=$b3" \
-				"ta=$(ns_of "$ra") tb=$(ns_of "$rb") tw=$(ns_of "$rw")" \
+				"ta=$(ns_of "$ra") tb=$(ns_of "$rb") tw=$(ns_of "$rw") tob=$(ns_of "$ob") trb=$(ns_of "$rb2")" \
 				"fa=$(echo "$ra" | sed 's/files=\([0-9]*\).*/\1/') fb=$(echo "$rb" | sed 's/files=\([0-9]*\).*/\1/')" \
 				"si=$(sysc shared_inodes) mi=$(sysc member_inodes) cp=$(sysc cached_pages) bs=$(sysc bytes_saved)" \
 				"ns=$(($(notshared) - n0))"
