@@ -31,6 +31,8 @@ packages=(
 	libc6-dev
 	# reference tools used by tests and benchmarks
 	erofs-utils attr hyperfine
+	# real Debian image pairs for the page-cache benchmark
+	debootstrap
 	# crafts hostile test images (tests/vm/lib/mkishare.py)
 	python3
 )

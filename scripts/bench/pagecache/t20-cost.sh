@@ -1,0 +1,65 @@
+# Cost of the sharing path (BENCHMARKS.md section 2).  One image, attached
+# as two disks, is mounted twice at once: /mnt/off without domain_id and
+# /mnt/on with a domain of its own (nothing to share with).  Each round
+# measures every operation on both mounts back to back, the order flipping
+# every round, so that drift and the neighbours' load hit both alike:
+#   cold   read(2) every file, caches dropped just before
+#   warm   read every file again              (best of 3, interleaved)
+#   mmap   mmap + touch every page, warm      (best of 3, interleaved)
+#   open   open/close every file 3 times, warm (best of 3, interleaved)
+#   copen  open/close every file after a drop (lookup, inode fill, joining)
+# One "C pass=N mode=on|off cold=NS ..." diagnostic per round and mount.
+. /suite/lib.sh
+. /suite/data/bench.sh
+set -- $(cat /suite/data/cost-image)
+passes=$(cat /suite/data/cost-passes)
+plan $((2 + passes))
+modprobe erofs
+umount_all
+check "mount the image without domain_id" mnt "$1" /mnt/off off
+check "mount its twin with domain_id" mnt "$2" /mnt/on on cost
+
+# timed OP REPEATS DROP BENCHIO-ARGS...: run benchio ARGS /mnt/off and
+# /mnt/on alternately REPEATS times each (dropping caches before each run
+# when DROP is 1), keep the smallest time in OP_off / OP_on; "" on failure.
+timed() {
+	_op=$1 _k=$2 _drop=$3
+	shift 3
+	eval "${_op}_off= ${_op}_on="
+	_j=0
+	while [ $_j -lt "$_k" ]; do
+		for _m in $modes; do
+			[ "$_drop" = 1 ] && drop
+			_r=$(benchio "$@" /mnt/$_m) || { eval "${_op}_$_m=fail"; continue; }
+			_t=$(ns_of "$_r")
+			eval "_b=\$${_op}_$_m"
+			if [ -z "$_b" ] || { [ "$_b" != fail ] && [ "$_t" -lt "$_b" ]; }; then
+				eval "${_op}_$_m=$_t"
+			fi
+			[ "$_op" = cold ] && info=$(echo "$_r" | cut -d' ' -f1-2)
+		done
+		_j=$((_j + 1))
+	done
+}
+
+i=1
+while [ $i -le "$passes" ]; do
+	if [ $((i % 2)) -eq 1 ]; then modes="off on"; else modes="on off"; fi
+	timed cold 1 1 read
+	timed warm 3 0 read
+	timed mmap 3 0 mmap
+	timed open 3 0 open -r 3
+	timed copen 1 1 open
+	ok=yes
+	for v in $cold_off $cold_on $warm_off $warm_on $mmap_off $mmap_on \
+		$open_off $open_on $copen_off $copen_on; do
+		case $v in *[!0-9]*|"") ok=no ;; esac
+	done
+	is "round $i: every operation ran on both mounts" $ok yes
+	for m in off on; do
+		eval "diag \"C pass=$i mode=$m cold=\$cold_$m warm=\$warm_$m mmap=\$mmap_$m" \
+			"open=\$open_$m copen=\$copen_$m \$info\""
+	done
+	i=$((i + 1))
+done
+umount_all
