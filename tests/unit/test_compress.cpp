@@ -375,6 +375,8 @@ TEST_CASE("what gets compressed: incompressible flat, compressible compact, tail
 	CHECK((sb.feature_incompat & erofs::incompat::kZtailpacking));
 	CHECK(sb.u1 == 1);  // LZ4 only
 	CHECK(img.lz4_max_pclusterblks() == 16);
+	CHECK(inspect("--sb " + quote(t / "a.img")).out.find("compression:       lz4 (pclusters up to 16 blocks)") !=
+	      std::string::npos);
 	using L = erofs::DataLayout;
 	CHECK(erofs::lookup(img, "/comp/rand200k").layout == unsigned(L::FlatInline));
 	CHECK(erofs::lookup(img, "/f100").layout == unsigned(L::FlatInline));
