@@ -375,6 +375,8 @@ TEST_CASE("what gets compressed: incompressible flat, compressible compact, tail
 	CHECK((sb.feature_incompat & erofs::incompat::kZtailpacking));
 	CHECK(sb.u1 == 1);  // LZ4 only
 	CHECK(img.lz4_max_pclusterblks() == 16);
+	CHECK(inspect("--sb " + quote(t / "a.img")).out.find("compression:       lz4 (pclusters up to 16 blocks)") !=
+	      std::string::npos);
 	using L = erofs::DataLayout;
 	CHECK(erofs::lookup(img, "/comp/rand200k").layout == unsigned(L::FlatInline));
 	CHECK(erofs::lookup(img, "/f100").layout == unsigned(L::FlatInline));
@@ -622,4 +624,36 @@ TEST_CASE("the reused LZ4HC stream gives the bytes of one-shot LZ4_compress_HC_d
 		REQUIRE(int(used) == in_b);
 		CHECK(std::equal(a.begin(), a.begin() + ptrdiff_t(n), b.begin()));
 	}
+}
+
+TEST_CASE("compress hints pick the pcluster size and algorithm per path", "[compress][hints]")
+{
+	Tree tr;
+	auto &t = tr.t;
+	write_file(t / "hints", "# size  regex  [algorithm index]\n"
+				"65536 ^comp/text\n"
+				"\n"
+				"16384 ^comp/pattern 1\n");
+	roundtrip(tr, "-zlz4hc:zstd --compress-hints=" + quote(t / "hints"), false);
+	erofs::Image img(t / "v.img");
+	auto txt = erofs::read_zmap(img, erofs::lookup(img, "/comp/text300k"));
+	CHECK((txt.advise & erofs::zadv::kBigPcluster1));
+	CHECK(txt.extents[0].plen > 16384);
+	CHECK(txt.extents[0].alg == unsigned(erofs::Alg::Lz4));
+	auto pat = erofs::read_zmap(img, erofs::lookup(img, "/comp/pattern2m"));
+	CHECK(pat.extents[0].alg == unsigned(erofs::Alg::Zstd));
+	CHECK(pat.extents[0].plen <= 16384);
+	auto mix = erofs::read_zmap(img, erofs::lookup(img, "/comp/mixed"));
+	CHECK_FALSE((mix.advise & erofs::zadv::kBigPcluster1));
+	CHECK(img.lz4_max_pclusterblks() == 16);
+	// LZ4 only: Debian's fsck.erofs 1.5 checks the per-file big pclusters
+	write_file(t / "hints2", "65536 ^comp/\n");
+	roundtrip(tr, "-zlz4hc --compress-hints=" + quote(t / "hints2"), true);
+	for (const char *bad : {"5000 x\n", "4096\n", "4096 x 1\n", "4096 ( \n", "4096 x 0 extra\n"}) {
+		write_file(t / "bad", bad);
+		auto r = mkfs("-zlz4 --compress-hints=" + quote(t / "bad") + " " + quote(t / "x.img") + " " + quote(t / "src"));
+		CHECK(r.status == 1);
+		CHECK(r.err.find("error: ") != std::string::npos);
+	}
+	CHECK(mkfs("--compress-hints=" + quote(t / "hints2") + " " + quote(t / "x.img") + " " + quote(t / "src")).status == 1);
 }

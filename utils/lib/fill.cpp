@@ -239,8 +239,8 @@ void write_node(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf)
 		s.blkbits = ctx.layout.blkbits;
 		s.size = n.size;
 		s.compact = at.layout == DataLayout::CompressedCompact;
-		s.big = ctx.layout.big_pcluster;
-		s.alg = ctx.layout.zalg;
+		s.big = z.big;
+		s.alg = z.alg;
 		s.startblk = at.startblk;
 		s.total_blocks = uint32_t(at.nblocks);
 		s.idata_size = uint16_t(at.tail_size);

@@ -174,8 +174,6 @@ Layout compute_layout(Tree &t, const XattrPlan &xp, const XattrPrefixes &pfx,
 	l.blkbits = in.blkbits;
 	l.blksz = uint64_t(1) << in.blkbits;
 	l.order = placement_order(t);
-	l.big_pcluster = in.big_pcluster;
-	l.zalg = in.zalg;
 	l.shared_off = round_up(kSuperOffset + Superblock::kSize + in.head_extra, 4);
 	l.prefix_off = round_up(l.shared_off + xp.shared_area_size(), 4);
 	uint64_t pend = l.prefix_off;

@@ -173,7 +173,8 @@ void compress(const MkfsOptions &o, Tree &t, const XattrPlan &xp)
 		if (n->kind == Kind::Regular && !n->sparse && n->size)
 			nfiles++, nbytes += n->size;
 	Progress p(o.progress, files, nfiles, bytes, nbytes);
-	compress_files(t, o.compress, o.blkbits, xp, o.workers ? o.workers : default_workers(), &files, &bytes);
+	compress_files(t, o.source, o.compress, o.blkbits, xp, o.workers ? o.workers : default_workers(), &files,
+		       &bytes);
 }
 
 }  // namespace
@@ -195,9 +196,7 @@ MkfsResult build_image(const MkfsOptions &o)
 	if (c.enabled())
 		compress(o, t, xp);
 	auto cfgs = c.cfg_records(o.blkbits);
-	LayoutInput li{o.blkbits, b.epoch, cfgs.size(), !c.legacy_index,
-		       c.pcluster_bytes(o.blkbits) > (1u << o.blkbits),
-		       uint8_t(c.enabled() ? unsigned(c.algs[0].alg) : 0)};
+	LayoutInput li{o.blkbits, b.epoch, cfgs.size(), !c.legacy_index};
 	Layout l = compute_layout(t, xp, b.prefixes, li);
 	out.resize(l.image_size());
 	fill(o, l, xp, out);
