@@ -1,6 +1,6 @@
 # Lifetimes with compressed members: readers on one mount while another
 # mount of the domain comes and goes (compressed and mixed, both mount
-# kinds, 30 s each), lazy unmount with open and mapped files, 16
+# kinds, 20 s each), lazy unmount with open and mapped files, 16
 # compressed mounts of one domain read at once, rmmod, 3 load/use/unload.
 . /suite/lib.sh
 . /suite/data/ish.sh
@@ -50,9 +50,9 @@ race() {
 }
 
 check "modprobe erofs" modprobe erofs
-check "8 readers on compressed B (file) while compressed A (block) cycles, 30 s" race B zb.img file za.img block 30
-check "8 readers on compressed A (block) while plain B (file) cycles, 30 s" race A za.img block pb.img file 30
-check "8 readers on plain B (block) while compressed A (file) cycles, 30 s" race B pb.img block za.img file 30
+check "8 readers on compressed B (file) while compressed A (block) cycles, 20 s" race B zb.img file za.img block 20
+check "8 readers on compressed A (block) while plain B (file) cycles, 20 s" race A za.img block pb.img file 20
+check "8 readers on plain B (block) while compressed A (file) cycles, 20 s" race B pb.img block za.img file 20
 
 # asynchronous decompression outliving its member: WILLNEED readahead
 # through A (decompressed later, in a worker or at bio completion), then
