@@ -59,7 +59,7 @@ check "8 readers on plain B (block) while compressed A (file) cycles, 20 s" race
 # A unmounted at once, by the same process, while B keeps the shared inode
 async_umount() {
 	ok=0
-	for i in $(seq 1 20); do
+	for i in $(seq 1 10); do
 		mount_image $1 za.img /mnt/a domain_id=async &&
 			mount_image $2 zb.img /mnt/b domain_id=async || break
 		ishtool raumount /mnt/a /mnt/a/shared/big1 /mnt/a/shared/big2 \
@@ -70,10 +70,10 @@ async_umount() {
 		emount -u /mnt/b
 		[ $((i % 4)) -eq 0 ] && drop
 	done
-	[ $ok -eq 20 ]
+	[ $ok -eq 10 ]
 }
-check "readahead through A (block), A unmounted at once, B reads, 20 times" async_umount block file
-check "readahead through A (file), A unmounted at once, B reads, 20 times" async_umount file block
+check "readahead through A (block), A unmounted at once, B reads, 10 times" async_umount block file
+check "readahead through A (file), A unmounted at once, B reads, 10 times" async_umount file block
 
 # lazy unmount with an open and a mapped file
 mount_image block za.img /mnt/a domain_id=lazy
