@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Images for the ishare-z suite: compressed images with fingerprints made by
-# mkfs.erofs++ -z (lz4hc; zstd when the tool has it), uncompressed ones of
+# mkfs.erofs++ -z (lz4hc; zstd, lzma, deflate when the tool has them), uncompressed ones of
 # the same trees for mixed domains, and forged fingerprints from
 # tests/vm/lib/mkishare.py for the isolation cases.
 # usage: host.sh OUTDIR   (env: TOP, BUILD; MKFS overrides the mkfs binary)
@@ -57,6 +57,16 @@ else
 	echo "no zstd: $(head -n1 "$out/zstd.log")"
 	rm -f "$out/images/zsb.img"
 fi
+
+# LZMA and DEFLATE, when this mkfs has them
+for a in lzma:zl deflate:zd; do
+	if mkz -z${a%:*} "$out/images/${a#*:}.img" "$t/B" 2>"$out/${a%:*}.log"; then
+		echo "${a%:*} image made"
+	else
+		echo "no ${a%:*}: $(head -n1 "$out/${a%:*}.log")"
+		rm -f "$out/images/${a#*:}.img"
+	fi
+done
 
 # big pclusters (64 KiB) and ztailpacking: in-place I/O over several
 # shared folios, readmore over larger ranges, inline (metadata) pclusters

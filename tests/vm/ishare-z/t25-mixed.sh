@@ -1,6 +1,7 @@
 # Mixed members in one domain: compressed and uncompressed images of the
-# same files, block-device and file-backed mounts, lz4hc and zstd, 4 KiB
-# and 64 KiB pclusters (with ztailpacking).  The
+# same files, block-device and file-backed mounts, lz4hc, zstd, lzma and
+# deflate (those mkfs.erofs++ has), 4 KiB and 64 KiB pclusters (with
+# ztailpacking).  The
 # behaviour that holds: they all share one page cache, and each miss is
 # filled by the filling member's own read method (iomap, the file-backed
 # path or z_erofs, run against that member and the shared folio).
@@ -11,6 +12,9 @@
 pairs="za.img:block:pb.img:file pb.img:block:za.img:file
 za.img:block:zb.img:file zb.img:file:pb.img:file pb.img:block:zb.img:block"
 [ -e /disk/zsb.img ] && pairs="$pairs za.img:block:zsb.img:file zsb.img:block:pb.img:block"
+[ -e /disk/zl.img ] && pairs="$pairs zl.img:block:za.img:file pb.img:file:zl.img:block"
+[ -e /disk/zd.img ] && pairs="$pairs zd.img:file:pb.img:block"
+[ -e /disk/zl.img ] && [ -e /disk/zd.img ] && pairs="$pairs zl.img:file:zd.img:block"
 [ -e /disk/zc.img ] && pairs="$pairs zc.img:file:za.img:block pb.img:block:zc.img:file"
 n=12
 plan $((3 + n * $(echo $pairs | wc -w)))
@@ -60,6 +64,6 @@ for p in $pairs; do
 	hashes_match "$d: all of the second" /mnt/y $y
 	umount_all
 done
-diag "mixed compressed/uncompressed, block/file, lz4hc/zstd members share; each miss uses the filler's own read method"
+diag "mixed compressed/uncompressed, block/file, lz4hc/zstd/lzma/deflate members share ($(echo $pairs | wc -w) pairs); each miss uses the filler's own read method"
 is "no members left" "$(sysc member_inodes)" 0
 check "rmmod erofs" rmmod erofs

@@ -1,6 +1,6 @@
 # Lifetimes with compressed members: readers on one mount while another
 # mount of the domain comes and goes (compressed and mixed, both mount
-# kinds, 30 s each), lazy unmount with open and mapped files, 16
+# kinds, 20 s each), lazy unmount with open and mapped files, 16
 # compressed mounts of one domain read at once, rmmod, 3 load/use/unload.
 . /suite/lib.sh
 . /suite/data/ish.sh
@@ -50,16 +50,16 @@ race() {
 }
 
 check "modprobe erofs" modprobe erofs
-check "8 readers on compressed B (file) while compressed A (block) cycles, 30 s" race B zb.img file za.img block 30
-check "8 readers on compressed A (block) while plain B (file) cycles, 30 s" race A za.img block pb.img file 30
-check "8 readers on plain B (block) while compressed A (file) cycles, 30 s" race B pb.img block za.img file 30
+check "8 readers on compressed B (file) while compressed A (block) cycles, 20 s" race B zb.img file za.img block 20
+check "8 readers on compressed A (block) while plain B (file) cycles, 20 s" race A za.img block pb.img file 20
+check "8 readers on plain B (block) while compressed A (file) cycles, 20 s" race B pb.img block za.img file 20
 
 # asynchronous decompression outliving its member: WILLNEED readahead
 # through A (decompressed later, in a worker or at bio completion), then
 # A unmounted at once, by the same process, while B keeps the shared inode
 async_umount() {
 	ok=0
-	for i in $(seq 1 20); do
+	for i in $(seq 1 10); do
 		mount_image $1 za.img /mnt/a domain_id=async &&
 			mount_image $2 zb.img /mnt/b domain_id=async || break
 		ishtool raumount /mnt/a /mnt/a/shared/big1 /mnt/a/shared/big2 \
@@ -70,10 +70,10 @@ async_umount() {
 		emount -u /mnt/b
 		[ $((i % 4)) -eq 0 ] && drop
 	done
-	[ $ok -eq 20 ]
+	[ $ok -eq 10 ]
 }
-check "readahead through A (block), A unmounted at once, B reads, 20 times" async_umount block file
-check "readahead through A (file), A unmounted at once, B reads, 20 times" async_umount file block
+check "readahead through A (block), A unmounted at once, B reads, 10 times" async_umount block file
+check "readahead through A (file), A unmounted at once, B reads, 10 times" async_umount file block
 
 # lazy unmount with an open and a mapped file
 mount_image block za.img /mnt/a domain_id=lazy
