@@ -207,7 +207,11 @@ for app in $apps; do
 				ok=0
 				break
 			fi
-			fa=$(deb_of "$p" "$pa") && fb=$(deb_of "$p" "$pb") || { say "$app: skipped, cannot download $p=$pa / $pb"; ok=0; break; }
+			if ! fa=$(deb_of "$p" "$pa") || ! fb=$(deb_of "$p" "$pb"); then
+				say "$app: skipped, cannot download $p=$pa / $pb"
+				ok=0
+				break
+			fi
 			debs_a+=("$fa") debs_b+=("$fb") apppkgs+=("$p")
 		else
 			f=$(deb_of "$p" "$v") || { say "$app: skipped, cannot download $p=$v"; ok=0; break; }
