@@ -127,17 +127,17 @@ Compressor::~Compressor()
 		std::free(state_);
 }
 
-size_t Compressor::destsize(std::span<const uint8_t> src, size_t &consumed, std::span<uint8_t> dst)
+size_t Compressor::destsize(std::span<const uint8_t> src, size_t &consumed, std::span<uint8_t> dst, double ratio)
 {
 	consumed = 0;
 	if (src.empty())
 		return 0;
 	if (spec_.alg == Alg::Zstd)
-		return search_destsize(src, consumed, dst);
+		return search_destsize(src, consumed, dst, ratio);
 	if (spec_.alg == Alg::Lzma)
 		return lzma_destsize(src, consumed, dst);
 	if (spec_.alg == Alg::Deflate) {
-		size_t n = search_destsize(src, consumed, dst);
+		size_t n = search_destsize(src, consumed, dst, ratio);
 		if (n && dst[0] == 0) {  // a leading stored block: 0-padding would eat it
 			consumed = std::min(consumed, dst.size());
 			return dst.size() + 1;
@@ -213,12 +213,14 @@ size_t Compressor::lzma_destsize(std::span<const uint8_t> src, size_t &consumed,
 }
 
 // zstd and libdeflate have no destination-size mode.  Search the input length: start from
-// an estimate of 4:1, grow until a try overflows, then narrow the bracket
+// the expected ratio (the caller's, e.g. that of the file's previous pcluster; 4:1 at
+// first), grow until a try overflows, then narrow the bracket
 // [fits, overflows] by interpolation (bisection as a fallback) until it is
 // narrower than 1/256 of the input or 12 tries were made.  The result is
 // the longest prefix tried that fits: deterministic, possibly a few hundred
 // bytes short of the true maximum.
-size_t Compressor::search_destsize(std::span<const uint8_t> src, size_t &consumed, std::span<uint8_t> dst)
+size_t Compressor::search_destsize(std::span<const uint8_t> src, size_t &consumed, std::span<uint8_t> dst,
+				   double ratio)
 {
 	const size_t cap = dst.size();
 	size_t n = src.size();
@@ -228,7 +230,7 @@ size_t Compressor::search_destsize(std::span<const uint8_t> src, size_t &consume
 		lo = len, lo_c = c;
 		best.assign(scratch_.begin(), scratch_.begin() + ptrdiff_t(c));
 	};
-	size_t guess = std::min(n, cap * 4);
+	size_t guess = std::min<size_t>(n, std::max<size_t>(64, size_t(double(cap) * std::clamp(ratio, 0.5, 64.0))));
 	for (int tries = 0; tries < 16; tries++) {
 		size_t c = try_len(src, guess);
 		if (c <= cap) {

@@ -42,11 +42,12 @@ public:
 	// independent stream.  Sets `consumed` (> 0 unless src is empty) and
 	// returns the stream length (<= dst.size()), or dst.size() + 1 when the
 	// stream would start with a zero byte (breaks the 0-padding rule) and
-	// must not be used.
-	size_t destsize(std::span<const uint8_t> src, size_t &consumed, std::span<uint8_t> dst);
+	// must not be used.  `ratio` is the expected compression ratio (the
+	// searching encoders start there; the others ignore it).
+	size_t destsize(std::span<const uint8_t> src, size_t &consumed, std::span<uint8_t> dst, double ratio = 4.0);
 
 private:
-	size_t search_destsize(std::span<const uint8_t> src, size_t &consumed, std::span<uint8_t> dst);
+	size_t search_destsize(std::span<const uint8_t> src, size_t &consumed, std::span<uint8_t> dst, double ratio);
 	size_t try_len(std::span<const uint8_t> src, size_t len);
 	size_t lzma_destsize(std::span<const uint8_t> src, size_t &consumed, std::span<uint8_t> dst);
 

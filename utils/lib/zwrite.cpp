@@ -150,11 +150,13 @@ bool compress_stream(const Getter &get, uint64_t size, const CompressConfig &c, 
 		std::copy(bytes.begin(), bytes.end(), z.data.begin() + ptrdiff_t(at + pad));
 		z.blocks += blocks;
 	};
+	double ratio = 4.0;  // what the previous pcluster achieved (a search hint)
 	for (uint64_t pos = 0; pos < size;) {
 		uint64_t rem = size - pos;
 		auto src = get(pos, std::min(rem, limit));
 		size_t consumed = 0;
-		size_t csize = comp.destsize(src, consumed, dst);
+		size_t csize = comp.destsize(src, consumed, dst, ratio);
+		ratio = csize && csize <= dst.size() ? double(consumed) / double(csize) * 1.05 : 1.0;
 		bool all = consumed == rem;
 		bool inline_ok = c.ztailpacking && all && csize < bs;
 		uint64_t cost = inline_ok ? csize : (csize + bs - 1) / bs * bs;
