@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 
 #include "codec.hpp"
@@ -374,6 +375,8 @@ TEST_CASE("what gets compressed: incompressible flat, compressible compact, tail
 	CHECK((sb.feature_incompat & erofs::incompat::kZtailpacking));
 	CHECK(sb.u1 == 1);  // LZ4 only
 	CHECK(img.lz4_max_pclusterblks() == 16);
+	CHECK(inspect("--sb " + quote(t / "a.img")).out.find("compression:       lz4 (pclusters up to 16 blocks)") !=
+	      std::string::npos);
 	using L = erofs::DataLayout;
 	CHECK(erofs::lookup(img, "/comp/rand200k").layout == unsigned(L::FlatInline));
 	CHECK(erofs::lookup(img, "/f100").layout == unsigned(L::FlatInline));
@@ -566,4 +569,91 @@ TEST_CASE("MicroLZMA and raw DEFLATE streams of other mkfs decode exactly", "[co
 	}
 	std::vector<uint8_t> o(10);
 	CHECK_THROWS_AS(erofs::decompress(7, dz, o, dp, "t"), erofs::Error);
+}
+
+TEST_CASE("files above 64 MiB go through a sliding window; incompressible ones are re-read", "[compress][big]")
+{
+	TempDir t;
+	fs::create_directories(t / "src");
+	std::string big = text_bytes(1 << 20, 11);
+	{
+		std::ofstream f(t / "src/big-text", std::ios::binary);
+		for (int i = 0; i < 66; i++) {
+			big[size_t(i) * 4099 % big.size()] = char('A' + i % 26);
+			f << big;
+		}
+	}
+	{
+		std::ofstream f(t / "src/big-random", std::ios::binary);
+		for (int i = 0; i < 65; i++)
+			f << random_bytes(1 << 20, uint32_t(1000 + i));
+		f << "tail";
+	}
+	REQUIRE(fs::file_size(t / "src/big-text") > erofs::kWholeFileLimit);
+	REQUIRE(mkfs("-zlz4 -C65536 -Eztailpacking --ishare_key=trusted.fp " + quote(t / "b.img") + " " +
+		     quote(t / "src"))
+			.status == 0);
+	erofs::Image img(t / "b.img");
+	CHECK(erofs::lookup(img, "/big-text").compressed());
+	CHECK_FALSE(erofs::lookup(img, "/big-random").compressed());
+	auto v = inspect("--fsck --verify-fingerprints " + quote(t / "b.img"));
+	CHECK(v.status == 0);
+	CHECK(v.out.find("2 verified") != std::string::npos);
+	REQUIRE(inspect("--extract=" + quote(t / "out") + " " + quote(t / "b.img")).status == 0);
+	CHECK(diff_contents(t / "src", t / "out") == "");
+	CHECK(replay_all(t / "b.img") == 1);
+}
+
+#include <lz4hc.h>
+
+TEST_CASE("the reused LZ4HC stream gives the bytes of one-shot LZ4_compress_HC_destSize", "[compress][codec]")
+{
+	auto cs = erofs::parse_compress_option("lz4hc,9").at(0);
+	erofs::Compressor c(cs, 16);
+	std::vector<char> state(static_cast<size_t>(LZ4_sizeofStateHC()), 0);
+	for (uint32_t seed = 0; seed < 40; seed++) {
+		std::string in = seed % 3 ? text_bytes(100000 + seed * 977, seed) : random_bytes(20000, seed) + text_bytes(50000, seed);
+		std::span<const uint8_t> src(reinterpret_cast<const uint8_t *>(in.data()), in.size());
+		std::vector<uint8_t> a(4096 << (seed % 3)), b(a.size());
+		size_t used = 0;
+		size_t n = c.destsize(src, used, a);
+		int in_b = int(in.size());
+		int m = LZ4_compress_HC_destSize(state.data(), in.data(), reinterpret_cast<char *>(b.data()), &in_b,
+						 int(b.size()), 9);
+		REQUIRE(int(n) == m);
+		REQUIRE(int(used) == in_b);
+		CHECK(std::equal(a.begin(), a.begin() + ptrdiff_t(n), b.begin()));
+	}
+}
+
+TEST_CASE("compress hints pick the pcluster size and algorithm per path", "[compress][hints]")
+{
+	Tree tr;
+	auto &t = tr.t;
+	write_file(t / "hints", "# size  regex  [algorithm index]\n"
+				"65536 ^comp/text\n"
+				"\n"
+				"16384 ^comp/pattern 1\n");
+	roundtrip(tr, "-zlz4hc:zstd --compress-hints=" + quote(t / "hints"), false);
+	erofs::Image img(t / "v.img");
+	auto txt = erofs::read_zmap(img, erofs::lookup(img, "/comp/text300k"));
+	CHECK((txt.advise & erofs::zadv::kBigPcluster1));
+	CHECK(txt.extents[0].plen > 16384);
+	CHECK(txt.extents[0].alg == unsigned(erofs::Alg::Lz4));
+	auto pat = erofs::read_zmap(img, erofs::lookup(img, "/comp/pattern2m"));
+	CHECK(pat.extents[0].alg == unsigned(erofs::Alg::Zstd));
+	CHECK(pat.extents[0].plen <= 16384);
+	auto mix = erofs::read_zmap(img, erofs::lookup(img, "/comp/mixed"));
+	CHECK_FALSE((mix.advise & erofs::zadv::kBigPcluster1));
+	CHECK(img.lz4_max_pclusterblks() == 16);
+	// LZ4 only: Debian's fsck.erofs 1.5 checks the per-file big pclusters
+	write_file(t / "hints2", "65536 ^comp/\n");
+	roundtrip(tr, "-zlz4hc --compress-hints=" + quote(t / "hints2"), true);
+	for (const char *bad : {"5000 x\n", "4096\n", "4096 x 1\n", "4096 ( \n", "4096 x 0 extra\n"}) {
+		write_file(t / "bad", bad);
+		auto r = mkfs("-zlz4 --compress-hints=" + quote(t / "bad") + " " + quote(t / "x.img") + " " + quote(t / "src"));
+		CHECK(r.status == 1);
+		CHECK(r.err.find("error: ") != std::string::npos);
+	}
+	CHECK(mkfs("--compress-hints=" + quote(t / "hints2") + " " + quote(t / "x.img") + " " + quote(t / "src")).status == 1);
 }

@@ -4,6 +4,7 @@
 
 #include "digest.hpp"
 #include "json.hpp"
+#include "codec.hpp"
 #include "report.hpp"
 
 namespace erofs {
@@ -73,6 +74,29 @@ std::string join(const std::vector<std::string> &v)
 
 }  // namespace
 
+// Algorithms the image may use, with their config records.
+std::string compression_text(const Image &img)
+{
+	std::string out;
+	for (unsigned a = 0; a < kAlgCount; a++) {
+		if (!(img.available_algs() & (1u << a)))
+			continue;
+		out += out.empty() ? "" : ", ";
+		out += alg_name(a);
+		if (a == unsigned(Alg::Lz4))
+			out += " (pclusters up to " + std::to_string(img.lz4_max_pclusterblks()) + " blocks)";
+		else if (a == unsigned(Alg::Lzma))
+			out += " (dictionary " + std::to_string(img.lzma_dict_size()) + ")";
+		else if (a == unsigned(Alg::Deflate) && img.deflate_windowbits() >= 0)
+			out += " (window bits " + std::to_string(img.deflate_windowbits()) + ")";
+		else if (a == unsigned(Alg::Zstd) && img.zstd_windowlog() >= 0)
+			out += " (window log " + std::to_string(img.zstd_windowlog()) + ")";
+	}
+	if (!img.has_compr_cfgs())
+		out += ", no config records";
+	return out;
+}
+
 std::string sb_text(const Image &img)
 {
 	const auto &s = img.sb();
@@ -109,6 +133,8 @@ std::string sb_text(const Image &img)
 	out += "ishare key:        " + (key ? *key + " (prefix " + std::to_string(s.ishare_xattr_prefix_id & 0x7F) + ")" : std::string("none")) + "\n";
 	if (s.packed_nid)
 		out += "packed nid:        " + std::to_string(s.packed_nid) + "\n";
+	if (s.feature_incompat & incompat::kZeroPadding || img.has_compr_cfgs())
+		out += "compression:       " + compression_text(img) + "\n";
 	return out;
 }
 
@@ -139,6 +165,13 @@ std::string sb_json(const Image &img)
 	if (key)
 		j.str("ishare_key", *key).num("ishare_prefix_id", uint64_t(s.ishare_xattr_prefix_id & 0x7F));
 	j.num("packed_nid", s.packed_nid);
+	if (s.feature_incompat & incompat::kZeroPadding || img.has_compr_cfgs()) {
+		j.begin_array("compression");
+		for (unsigned a = 0; a < kAlgCount; a++)
+			if (img.available_algs() & (1u << a))
+				j.str_item(alg_name(a));
+		j.end_array();
+	}
 	j.end_object();
 	return j.text() + "\n";
 }

@@ -96,7 +96,7 @@ std::vector<CodecSpec> parse_compress_option(const std::string &arg)
 Compressor::Compressor(const CodecSpec &spec, unsigned window_log) : spec_(spec), window_log_(window_log)
 {
 	if (spec.alg == Alg::Lz4 && spec.hc) {
-		state_ = std::malloc(size_t(LZ4_sizeofStateHC()));
+		state_ = LZ4_createStreamHC();
 		if (!state_)
 			throw std::bad_alloc();
 	} else if (spec.alg == Alg::Zstd) {
@@ -121,6 +121,8 @@ Compressor::~Compressor()
 		ZSTD_freeCCtx(static_cast<ZSTD_CCtx *>(state_));
 	else if (spec_.alg == Alg::Deflate)
 		libdeflate_free_compressor(static_cast<libdeflate_compressor *>(state_));
+	else if (spec_.alg == Alg::Lz4 && spec_.hc)
+		LZ4_freeStreamHC(static_cast<LZ4_streamHC_t *>(state_));
 	else
 		std::free(state_);
 }
@@ -146,9 +148,14 @@ size_t Compressor::destsize(std::span<const uint8_t> src, size_t &consumed, std:
 	int out;
 	const char *s = reinterpret_cast<const char *>(src.data());
 	char *d = reinterpret_cast<char *>(dst.data());
-	if (spec_.hc)
-		out = LZ4_compress_HC_destSize(state_, s, d, &in, int(dst.size()), spec_.level);
-	else
+	if (spec_.hc) {
+		// Same stream as LZ4_compress_HC_destSize(), which clears its 256 KiB
+		// state on every call; a fast reset starts an independent stream
+		// whose old table entries all lie beyond the 64 KiB window.
+		auto *st = static_cast<LZ4_streamHC_t *>(state_);
+		LZ4_resetStreamHC_fast(st, spec_.level);
+		out = LZ4_compress_HC_continue_destSize(st, s, d, &in, int(dst.size()));
+	} else
 		out = LZ4_compress_destSize(s, d, &in, int(dst.size()));
 	if (out <= 0 || in <= 0)
 		throw Error("LZ4 compression failed", "destsize " + std::to_string(dst.size()));

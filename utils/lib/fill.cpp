@@ -120,7 +120,7 @@ void write_compressed(const Node &n, FillContext &ctx, const ZFile &z)
 
 void produce_content(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf, Content &c)
 {
-	if (n.kind == Kind::Regular && n.at.z) {
+	if (n.kind == Kind::Regular && n.at.z && !n.at.z->reread) {
 		const ZFile &z = *n.at.z;
 		if (z.flat)
 			write_generated(n, ctx, z.raw, c);
@@ -239,8 +239,8 @@ void write_node(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf)
 		s.blkbits = ctx.layout.blkbits;
 		s.size = n.size;
 		s.compact = at.layout == DataLayout::CompressedCompact;
-		s.big = ctx.layout.big_pcluster;
-		s.alg = ctx.layout.zalg;
+		s.big = z.big;
+		s.alg = z.alg;
 		s.startblk = at.startblk;
 		s.total_blocks = uint32_t(at.nblocks);
 		s.idata_size = uint16_t(at.tail_size);

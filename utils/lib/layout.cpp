@@ -75,7 +75,7 @@ Record plan_record(Node &n, const LayoutInput &in, Layout &l)
 	at.tail_size = 0;
 	at.nblocks = n.size / bs;
 	Record r{&n, (at.extended ? InodeExtended::kSize : InodeCompact::kSize) + at.xattr_size, 0};
-	if (n.kind == Kind::Regular && at.z && !at.z->flat) {
+	if (n.kind == Kind::Regular && at.z && !at.z->flat) {  // (flat ones are planned as usual)
 		at.layout = in.compact_index ? DataLayout::CompressedCompact : DataLayout::CompressedFull;
 		at.nblocks = at.z->blocks;
 		uint64_t head = round_up(r.meta, 8);  // records start 32-aligned
@@ -174,8 +174,6 @@ Layout compute_layout(Tree &t, const XattrPlan &xp, const XattrPrefixes &pfx,
 	l.blkbits = in.blkbits;
 	l.blksz = uint64_t(1) << in.blkbits;
 	l.order = placement_order(t);
-	l.big_pcluster = in.big_pcluster;
-	l.zalg = in.zalg;
 	l.shared_off = round_up(kSuperOffset + Superblock::kSize + in.head_extra, 4);
 	l.prefix_off = round_up(l.shared_off + xp.shared_area_size(), 4);
 	uint64_t pend = l.prefix_off;

@@ -28,8 +28,6 @@ struct Layout {
 	uint64_t data_bytes = 0;     // regular file content bytes (for progress)
 	bool any_chunked = false;
 	bool any_xattr_body = false;
-	bool big_pcluster = false;   // compressed files carry BIG_PCLUSTER advise
-	uint8_t zalg = 0;            // HEAD1 algorithm of compressed files
 
 	uint64_t image_size() const { return total_blocks * blksz; }
 };
@@ -39,8 +37,6 @@ struct LayoutInput {
 	int64_t epoch = 0;
 	uint64_t head_extra = 0;     // bytes after the superblock (compression configs)
 	bool compact_index = true;   // compressed files: compact or full index
-	bool big_pcluster = false;
-	uint8_t zalg = 0;
 };
 
 Layout compute_layout(Tree &t, const XattrPlan &xp, const XattrPrefixes &pfx,

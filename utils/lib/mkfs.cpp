@@ -164,6 +164,19 @@ void fill(const MkfsOptions &o, const Layout &l, const XattrPlan &xp, TempImage 
 		     [&](size_t i, unsigned w) { write_node(*l.order[i], ctx, bufs[w]); });
 }
 
+// The compression step, with its own progress line.
+void compress(const MkfsOptions &o, Tree &t, const XattrPlan &xp)
+{
+	std::atomic<uint64_t> files{0}, bytes{0};
+	uint64_t nfiles = 0, nbytes = 0;
+	for (const auto &n : t.nodes)
+		if (n->kind == Kind::Regular && !n->sparse && n->size)
+			nfiles++, nbytes += n->size;
+	Progress p(o.progress, files, nfiles, bytes, nbytes);
+	compress_files(t, o.source, o.compress, o.blkbits, xp, o.workers ? o.workers : default_workers(), &files,
+		       &bytes);
+}
+
 }  // namespace
 
 MkfsResult build_image(const MkfsOptions &o)
@@ -180,11 +193,9 @@ MkfsResult build_image(const MkfsOptions &o)
 	XattrPlan xp(t, b.prefixes, {o.xattr_tolerance, b.fp_id, o.warn});
 	const auto &c = o.compress;
 	if (c.enabled())
-		compress_files(t, c, o.blkbits, xp, o.workers ? o.workers : default_workers());
+		compress(o, t, xp);
 	auto cfgs = c.cfg_records(o.blkbits);
-	LayoutInput li{o.blkbits, b.epoch, cfgs.size(), !c.legacy_index,
-		       c.pcluster_bytes(o.blkbits) > (1u << o.blkbits),
-		       uint8_t(c.enabled() ? unsigned(c.algs[0].alg) : 0)};
+	LayoutInput li{o.blkbits, b.epoch, cfgs.size(), !c.legacy_index};
 	Layout l = compute_layout(t, xp, b.prefixes, li);
 	TempImage out(o.image);
 	out.resize(l.image_size());

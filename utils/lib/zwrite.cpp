@@ -2,8 +2,13 @@
 
 #include <algorithm>
 #include <memory>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 #include <numeric>
+#include <optional>
 
+#include "cli.hpp"
 #include "digest.hpp"
 #include "error.hpp"
 #include "fill.hpp"
@@ -35,17 +40,17 @@ static unsigned history_log(uint64_t want, unsigned lo, unsigned hi)
 
 unsigned CompressConfig::zstd_window_log(unsigned blkbits) const
 {
-	return history_log(uint64_t(pcluster_bytes(blkbits)) * 8, 15, 20);  // kernel: at most 1 MiB
+	return history_log(uint64_t(max_pcluster_bytes(blkbits)) * 8, 15, 20);  // kernel: at most 1 MiB
 }
 
 unsigned CompressConfig::lzma_dict_log(unsigned blkbits) const
 {
-	return history_log(uint64_t(pcluster_bytes(blkbits)) * 8, 15, 23);  // kernel: at most 8 MiB
+	return history_log(uint64_t(max_pcluster_bytes(blkbits)) * 8, 15, 23);  // kernel: at most 8 MiB
 }
 
-unsigned CompressConfig::window_log(unsigned blkbits) const
+unsigned CompressConfig::window_log(unsigned blkbits, unsigned idx) const
 {
-	switch (algs.at(0).alg) {
+	switch (algs.at(idx).alg) {
 	case Alg::Zstd: return zstd_window_log(blkbits);
 	case Alg::Lzma: return lzma_dict_log(blkbits);
 	case Alg::Deflate: return 15;
@@ -53,11 +58,19 @@ unsigned CompressConfig::window_log(unsigned blkbits) const
 	}
 }
 
+uint32_t CompressConfig::max_pcluster_bytes(unsigned blkbits) const
+{
+	uint32_t m = pcluster_bytes(blkbits);
+	for (const auto &h : hints)
+		m = std::max(m, h.pcluster);
+	return m;
+}
+
 bool CompressConfig::needs_cfgs(unsigned blkbits) const
 {
 	if (!enabled())
 		return false;
-	if (pcluster_bytes(blkbits) > (1u << blkbits))
+	if (max_pcluster_bytes(blkbits) > (1u << blkbits))
 		return true;
 	for (const auto &a : algs)
 		if (a.alg != Alg::Lz4)
@@ -89,7 +102,7 @@ std::vector<uint8_t> CompressConfig::cfg_records(unsigned blkbits) const
 			std::span<uint8_t> r(out);
 			le::store<uint16_t>(r, at, 14);
 			le::store<uint16_t>(r, at + 2, kLz4MaxDistance);
-			le::store<uint16_t>(r, at + 4, uint16_t(pcluster_bytes(blkbits) >> blkbits));
+			le::store<uint16_t>(r, at + 4, uint16_t(max_pcluster_bytes(blkbits) >> blkbits));
 		} else if (alg == unsigned(Alg::Lzma)) {
 			out.resize(at + 2 + 14, 0);
 			std::span<uint8_t> r(out);
@@ -112,25 +125,24 @@ std::vector<uint8_t> CompressConfig::cfg_records(unsigned blkbits) const
 	return out;
 }
 
+namespace {
+
+using Getter = std::function<std::span<const uint8_t>(uint64_t pos, uint64_t len)>;
+
 // Fixed-output compression, pcluster by pcluster (ONDISK c.10 rules):
 // a pcluster stays compressed only when its block-rounded size is smaller
 // than the input it covers (an inline tail counts unrounded); otherwise one
 // block of raw bytes is stored.  With ztailpacking the last piece may stay
-// for the inode's tail.  A file that does not shrink by more than its index
-// is stored flat.
-ZFile compress_content(std::vector<uint8_t> raw, const CompressConfig &c, unsigned blkbits, Compressor &comp)
+// for the inode's tail.  Returns false when the file does not shrink by
+// more than its index (then it is stored flat).
+bool compress_stream(const Getter &get, uint64_t size, const CompressConfig &c, unsigned blkbits,
+		     Compressor &comp, ZFile &z, uint32_t pcluster)
 {
-	ZFile z;
 	const uint64_t bs = uint64_t(1) << blkbits;
-	const uint64_t size = raw.size();
 	const uint64_t limit = c.extent_limit(blkbits);
-	std::vector<uint8_t> dst(c.pcluster_bytes(blkbits));
-	if (size <= bs && !c.ztailpacking) {
-		z.flat = true;
-		z.raw = std::move(raw);
-		return z;
-	}
-	std::span<const uint8_t> src(raw);
+	if (size <= bs && !c.ztailpacking)
+		return false;  // a block or an inline tail either way
+	std::vector<uint8_t> dst(pcluster);
 	auto add_block_data = [&](std::span<const uint8_t> bytes, uint32_t blocks, bool right) {
 		size_t at = z.data.size();
 		z.data.resize(at + blocks * bs, 0);
@@ -140,8 +152,9 @@ ZFile compress_content(std::vector<uint8_t> raw, const CompressConfig &c, unsign
 	};
 	for (uint64_t pos = 0; pos < size;) {
 		uint64_t rem = size - pos;
+		auto src = get(pos, std::min(rem, limit));
 		size_t consumed = 0;
-		size_t csize = comp.destsize(src.subspan(pos, std::min(rem, limit)), consumed, dst);
+		size_t csize = comp.destsize(src, consumed, dst);
 		bool all = consumed == rem;
 		bool inline_ok = c.ztailpacking && all && csize < bs;
 		uint64_t cost = inline_ok ? csize : (csize + bs - 1) / bs * bs;
@@ -150,12 +163,12 @@ ZFile compress_content(std::vector<uint8_t> raw, const CompressConfig &c, unsign
 		if (cost >= consumed) {
 			if (c.ztailpacking && rem < bs) {
 				z.extents.push_back({pos, rem, false, true, 0, 0});
-				z.tail.assign(src.begin() + ptrdiff_t(pos), src.end());
+				z.tail.assign(src.begin(), src.end());
 				break;
 			}
 			uint64_t cnt = std::min(bs, rem);
 			z.extents.push_back({pos, cnt, false, false, z.blocks, 1});
-			add_block_data(src.subspan(pos, cnt), 1, false);
+			add_block_data(src.first(cnt), 1, false);
 			pos += cnt;
 			continue;
 		}
@@ -171,16 +184,96 @@ ZFile compress_content(std::vector<uint8_t> raw, const CompressConfig &c, unsign
 		pos += consumed;
 	}
 	uint64_t lclusters = (size + bs - 1) / bs;
-	if (uint64_t(z.blocks) * bs + z.tail.size() + 16 + 8 * lclusters >= size) {
-		ZFile f;
-		f.flat = true;
-		f.raw = std::move(raw);
-		return f;
+	return uint64_t(z.blocks) * bs + z.tail.size() + 16 + 8 * lclusters < size;
+}
+
+// Sequential reads of one source file through a buffer of two extents,
+// hashing every byte once as it arrives.
+class Window {
+public:
+	Window(const Node &n, int fd, uint64_t extent, Sha256 *h)
+		: n_(n), fd_(fd), buf_(2 * extent), h_(h) {}
+
+	std::span<const uint8_t> get(uint64_t pos, uint64_t len)
+	{
+		if (pos + len > base_ + filled_) {
+			size_t keep = size_t(base_ + filled_ - pos);
+			std::memmove(buf_.data(), buf_.data() + (pos - base_), keep);
+			base_ = pos;
+			filled_ = keep;
+			size_t want = size_t(std::min<uint64_t>(buf_.size() - keep, n_.size - (base_ + keep)));
+			std::span<uint8_t> more(buf_.data() + keep, want);
+			read_exact(fd_, more, base_ + keep, n_);
+			if (h_)
+				h_->update(more);
+			filled_ += want;
+		}
+		return {buf_.data() + (pos - base_), size_t(len)};
+	}
+
+private:
+	const Node &n_;
+	int fd_;
+	std::vector<uint8_t> buf_;
+	Sha256 *h_;
+	uint64_t base_ = 0;
+	size_t filled_ = 0;
+};
+
+}  // namespace
+
+std::vector<CompressHint> load_compress_hints(const std::string &path, const CompressConfig &c, unsigned blkbits)
+{
+	std::ifstream f(path);
+	if (!f)
+		throw Error("cannot read the compress hints file", path);
+	std::vector<CompressHint> out;
+	std::string line;
+	for (unsigned no = 1; std::getline(f, line); no++) {
+		std::istringstream in(line);
+		std::string size, re, alg;
+		if (!(in >> size) || size[0] == '#')
+			continue;
+		std::string where = path + ":" + std::to_string(no);
+		if (!(in >> re))
+			throw Error("hint without a path pattern", where);
+		in >> alg;
+		std::string extra;
+		if (in >> extra)
+			throw Error("hint with more than three fields", where);
+		auto n = parse_int(size, 1u << blkbits, kMaxPclusterBytes);
+		if (!n || *n % (1 << blkbits) || (*n >> blkbits) >= kCblkcnt)
+			throw Error("pcluster size must be a multiple of the block size up to 1 MiB", where);
+		CompressHint h;
+		h.pcluster = uint32_t(*n);
+		if (!alg.empty()) {
+			auto a = parse_int(alg, 0, int64_t(c.algs.size()) - 1);
+			if (!a)
+				throw Error("algorithm index " + alg + " not given with -z", where);
+			h.alg = unsigned(*a);
+		}
+		h.re = std::make_shared<PathRegex>(re);
+		out.push_back(std::move(h));
+	}
+	return out;
+}
+
+ZFile compress_content(std::vector<uint8_t> raw, const CompressConfig &c, unsigned blkbits, Compressor &comp)
+{
+	ZFile z;
+	std::span<const uint8_t> all(raw);
+	if (!compress_stream([&](uint64_t pos, uint64_t len) { return all.subspan(pos, len); }, raw.size(), c,
+			     blkbits, comp, z, c.pcluster_bytes(blkbits))) {
+		z = ZFile();
+		z.flat = true;
+		z.raw = std::move(raw);
 	}
 	return z;
 }
 
-void compress_files(Tree &t, const CompressConfig &c, unsigned blkbits, const XattrPlan &xp, unsigned workers)
+void compress_files(Tree &t, const std::string &source, const CompressConfig &c, unsigned blkbits,
+		    const XattrPlan &xp, unsigned workers, std::atomic<uint64_t> *files_done,
+		    std::atomic<uint64_t> *bytes_done)
 {
 	std::vector<Node *> files;
 	for (auto &n : t.nodes)
@@ -188,20 +281,63 @@ void compress_files(Tree &t, const CompressConfig &c, unsigned blkbits, const Xa
 			files.push_back(n.get());
 	// Longest first: the big files start early and the workers end together.
 	std::stable_sort(files.begin(), files.end(), [](const Node *a, const Node *b) { return a->size > b->size; });
-	std::vector<std::unique_ptr<Compressor>> comps(std::max(1u, workers));
+	std::string root = source;
+	while (root.size() > 1 && root.back() == '/')
+		root.pop_back();
+	std::vector<std::vector<std::unique_ptr<Compressor>>> comps(std::max(1u, workers));
+	for (auto &v : comps)
+		v.resize(c.algs.size());
 	parallel_for(files.size(), workers, [&](size_t i, unsigned w) {
 		Node &n = *files[i];
-		if (!comps[w])
-			comps[w] = std::make_unique<Compressor>(c.algs[0], c.window_log(blkbits));
+		uint32_t pcluster = c.pcluster_bytes(blkbits);
+		unsigned ai = 0;
+		if (!c.hints.empty()) {
+			std::string rel = n.path.rfind(root + "/", 0) == 0 ? n.path.substr(root.size() + 1) : n.path;
+			for (const auto &h : c.hints)
+				if (h.re->matches(rel)) {
+					pcluster = h.pcluster, ai = h.alg;
+					break;
+				}
+		}
+		auto &comp = comps[w][ai];
+		if (!comp)
+			comp = std::make_unique<Compressor>(c.algs[ai], c.window_log(blkbits, ai));
 		UniqueFd fd = open_source(n);
-		std::vector<uint8_t> raw(n.size);
-		read_exact(fd.get(), raw, 0, n);
-		std::string fp;
+		std::optional<Sha256> h;
 		if (xp.has_fingerprint(n))
-			fp = fingerprint_value(sha256(raw));
-		auto z = std::make_shared<ZFile>(compress_content(std::move(raw), c, blkbits, *comps[w]));
-		z->fingerprint = std::move(fp);
+			h.emplace();
+		std::shared_ptr<ZFile> z;
+		if (n.size <= kWholeFileLimit) {
+			std::vector<uint8_t> raw(n.size);
+			read_exact(fd.get(), raw, 0, n);
+			if (h)
+				h->update(raw);
+			z = std::make_shared<ZFile>();
+			std::span<const uint8_t> all(raw);
+			if (!compress_stream([&](uint64_t pos, uint64_t len) { return all.subspan(pos, len); }, n.size,
+					     c, blkbits, *comp, *z, pcluster)) {
+				*z = ZFile();
+				z->flat = true;
+				z->raw = std::move(raw);
+			}
+		} else {
+			z = std::make_shared<ZFile>();
+			Window win(n, fd.get(), c.extent_limit(blkbits), h ? &*h : nullptr);
+			if (!compress_stream([&](uint64_t pos, uint64_t len) { return win.get(pos, len); }, n.size, c,
+					     blkbits, *comp, *z, pcluster)) {
+				*z = ZFile();
+				z->flat = z->reread = true;  // the fill step streams it again
+			}
+		}
+		if (h && !z->reread)
+			z->fingerprint = fingerprint_value(h->finish());
+		z->alg = uint8_t(c.algs[ai].alg);
+		z->big = pcluster > (1u << blkbits);
 		n.at.z = std::move(z);
+		if (bytes_done)
+			*bytes_done += n.size;
+		if (files_done)
+			++*files_done;
 	});
 }
 

@@ -4,19 +4,32 @@
 // options, never on the number of workers.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "codec.hpp"
+#include "scan.hpp"
 #include "tree.hpp"
 #include "xattr_plan.hpp"
 #include "zindex.hpp"
 
 namespace erofs {
 
+// One line of --compress-hints: files whose path (relative to the source,
+// no leading slash) matches `re` use this pcluster size and algorithm.
+struct CompressHint {
+	uint32_t pcluster = 0;
+	unsigned alg = 0;  // index into CompressConfig::algs
+	std::shared_ptr<PathRegex> re;
+};
+
 struct CompressConfig {
 	std::vector<CodecSpec> algs;  // empty: no compression
+	std::vector<CompressHint> hints;  // first match wins
 	uint32_t pcluster = 0;        // max pcluster bytes (0: one block)
 	bool ztailpacking = false;
 	bool legacy_index = false;    // full 8-byte index instead of compact packs
@@ -24,10 +37,11 @@ struct CompressConfig {
 
 	bool enabled() const { return !algs.empty(); }
 	uint32_t pcluster_bytes(unsigned blkbits) const { return pcluster ? pcluster : 1u << blkbits; }
+	uint32_t max_pcluster_bytes(unsigned blkbits) const;
 	uint64_t extent_limit(unsigned blkbits) const;
 	unsigned zstd_window_log(unsigned blkbits) const;
 	unsigned lzma_dict_log(unsigned blkbits) const;
-	unsigned window_log(unsigned blkbits) const;  // for the first algorithm
+	unsigned window_log(unsigned blkbits, unsigned idx = 0) const;  // for algs[idx]
 	bool needs_cfgs(unsigned blkbits) const;  // COMPR_CFGS / BIG_PCLUSTER
 	uint16_t alg_bitmap() const;
 	// The config records written after the superblock (empty without cfgs).
@@ -35,7 +49,10 @@ struct CompressConfig {
 };
 
 struct ZFile {
+	uint8_t alg = 0;                 // on-disk algorithm of HEAD1
+	bool big = false;                // pclusters may exceed a block
 	bool flat = false;               // did not shrink: stored uncompressed
+	bool reread = false;             // flat and too big to keep: read it again
 	std::vector<uint8_t> raw;        // the content, when flat
 	std::vector<uint8_t> data;       // pcluster blocks, blocks * blksz bytes
 	uint32_t blocks = 0;
@@ -45,12 +62,23 @@ struct ZFile {
 	std::string fingerprint;         // "" when the node has none
 };
 
+// Reads a hints file: "PCLUSTER_BYTES REGEX [ALG_INDEX]" per line, '#'
+// comments.  Throws Error naming the file and line.
+std::vector<CompressHint> load_compress_hints(const std::string &path, const CompressConfig &c,
+					     unsigned blkbits);
+
 // Compresses one file's content (exposed for tests).
 ZFile compress_content(std::vector<uint8_t> content, const CompressConfig &c, unsigned blkbits,
 		       Compressor &comp);
 
+// Files above this size are compressed through a sliding window instead
+// of being held in memory whole.
+inline constexpr uint64_t kWholeFileLimit = 64u << 20;
+
 // Fills Node::at.z for every regular, non-sparse file with data.
-void compress_files(Tree &t, const CompressConfig &c, unsigned blkbits, const XattrPlan &xp,
-		    unsigned workers);
+// `files_done` / `bytes_done` count what is compressed (for progress).
+void compress_files(Tree &t, const std::string &source, const CompressConfig &c, unsigned blkbits,
+		    const XattrPlan &xp, unsigned workers, std::atomic<uint64_t> *files_done = nullptr,
+		    std::atomic<uint64_t> *bytes_done = nullptr);
 
 }  // namespace erofs

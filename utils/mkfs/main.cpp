@@ -30,6 +30,7 @@ void usage(FILE *f)
 		"  -C BYTES                 max pcluster size (multiple of the block size, up to 1 MiB)\n"
 		"  -E OPT[,OPT...]          ztailpacking, legacy-compress (full 8-byte indexes)\n"
 		"  --max-extent-bytes=N     max decompressed bytes per extent (default 4 MiB)\n"
+		"  --compress-hints=FILE    per-path pcluster size and algorithm (PCLUSTER REGEX [ALG#])\n"
 		"  -x N                     share xattrs used by more than N inodes (default 2; <0: no xattrs)\n"
 		"  -T SECONDS               set every mtime and the build time to SECONDS\n"
 		"  -U UUID|clear|random     filesystem UUID (default random)\n"
@@ -109,7 +110,7 @@ void parse_extended(MkfsOptions &o, const std::string &v)
 
 enum LongOpt {
 	kAllRoot = 256, kForceUid, kForceGid, kExcludePath, kExcludeRegex, kXattrPrefix,
-	kIshareKey, kDigest, kWorkers, kQuiet, kHelp, kMaxExtent,
+	kIshareKey, kDigest, kWorkers, kQuiet, kHelp, kMaxExtent, kHints,
 };
 
 const struct option kLongOpts[] = {
@@ -125,9 +126,12 @@ const struct option kLongOpts[] = {
 	{"workers", required_argument, nullptr, kWorkers},
 	{"quiet", no_argument, nullptr, kQuiet},
 	{"max-extent-bytes", required_argument, nullptr, kMaxExtent},
+	{"compress-hints", required_argument, nullptr, kHints},
 	{"help", no_argument, nullptr, kHelp},
 	{nullptr, 0, nullptr, 0},
 };
+
+std::string g_hints;  // --compress-hints, loaded once -z and -b are known
 
 bool parse_option(MkfsOptions &o, int c, const std::string &v, bool &quiet)
 {
@@ -140,6 +144,7 @@ bool parse_option(MkfsOptions &o, int c, const std::string &v, bool &quiet)
 	case 'z': o.compress.algs = parse_compress_option(v); break;
 	case 'C': o.compress.pcluster = uint32_t(number("-C", v, 512, 1 << 20)); break;
 	case 'E': parse_extended(o, v); break;
+	case kHints: g_hints = v; break;
 	case kMaxExtent:
 		o.compress.max_extent = uint64_t(number("--max-extent-bytes", v, 4096, 12 << 20));
 		break;
@@ -179,6 +184,11 @@ int run(int argc, char **argv)
 	}
 	o.image = argv[optind];
 	o.source = argv[optind + 1];
+	if (!g_hints.empty()) {
+		if (!o.compress.enabled())
+			bad("compress hints need -z", "--compress-hints=" + g_hints);
+		o.compress.hints = load_compress_hints(g_hints, o.compress, o.blkbits);
+	}
 	if (const char *sde = std::getenv("SOURCE_DATE_EPOCH"); sde && *sde && !o.fixed_time)
 		o.source_date_epoch = number("SOURCE_DATE_EPOCH", sde, 0, INT64_MAX);
 	if (const char *hook = std::getenv("EROFSPP_TEST_AFTER_SCAN"))
