@@ -154,6 +154,11 @@ bool compress_stream(const Getter &get, uint64_t size, const CompressConfig &c, 
 	for (uint64_t pos = 0; pos < size;) {
 		uint64_t rem = size - pos;
 		auto src = get(pos, std::min(rem, limit));
+		if (rem <= bs && !c.ztailpacking) {  // one block either way: no need to try
+			z.extents.push_back({pos, rem, false, false, z.blocks, 1});
+			add_block_data(src, 1, false);
+			break;
+		}
 		size_t consumed = 0;
 		size_t csize = comp.destsize(src, consumed, dst, ratio);
 		ratio = csize && csize <= dst.size() ? double(consumed) / double(csize) * 1.05 : 1.0;
