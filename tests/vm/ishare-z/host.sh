@@ -108,5 +108,5 @@ for d in A B iso amb1 amb2; do
 	(cd "$t/$d" && find . -type f -print0 | sort -z | xargs -0 sha256sum) \
 		>"$out/data/$d.sha256"
 done
-cp "$TOP/tests/vm/ishare/ish.sh" "$out/data/ish.sh"
+cp "$TOP/tests/vm/ishare/ish.sh" "$TOP/tests/vm/ishare/cases.sh" "$out/data/"
 ls -l "$out/images"

@@ -3,86 +3,14 @@
 # files, 16 mounts of one domain read at once, rmmod, 3 load/use/unload.
 . /suite/lib.sh
 . /suite/data/ish.sh
+. /suite/data/cases.sh
 plan 15
 
-# race READER_DIR READER_IMG READER_MODE CYCLER_IMG CYCLER_MODE SECS
-race() {
-	mount_image $3 $2 /mnt/r domain_id=race || return 1
-	rm -f /tmp/stop /tmp/bad.*
-	for i in 1 2 3 4 5 6 7 8; do
-		(
-			n=0
-			while [ ! -f /tmp/stop ]; do
-				for f in big1 big2 t10000 small; do
-					h=$(sha256sum </mnt/r/shared/$f | cut -d' ' -f1)
-					[ "$h" = "$(want $1 shared/$f)" ] || echo "$f" >>/tmp/bad.$i
-				done
-				n=$((n + 1))
-			done
-			echo $n >/tmp/count.$i
-		) &
-	done
-	end=$(($(date +%s) + $6))
-	cycles=0
-	while [ "$(date +%s)" -lt $end ]; do
-		mount_image $5 $4 /mnt/c domain_id=race || break
-		cat /mnt/c/shared/big2 /mnt/c/shared/small >/dev/null
-		ishtool fadvise /mnt/c/shared/big1 dontneed
-		emount -u /mnt/c || break
-		cycles=$((cycles + 1))
-		[ $((cycles % 5)) -eq 0 ] && drop
-	done
-	touch /tmp/stop
-	wait
-	diag "race: $cycles mount cycles, reader passes: $(cat /tmp/count.* | tr '\n' ' ')"
-	emount -u /mnt/r
-	[ $cycles -gt 3 ] && ! ls /tmp/bad.* >/dev/null 2>&1
-}
-
+RACE_FILES="big1 big2 t10000 small"
 check "modprobe erofs" modprobe erofs
 check "8 readers on B (file) while A (block) cycles, 60 s" race B b.img file a.img block 60
 check "8 readers on A (block) while B (file) cycles, 60 s" race A a.img block b.img file 60
-
-# lazy unmount with an open and a mapped file
-mount_image block a.img /mnt/a domain_id=lazy
-mount_image file b.img /mnt/b domain_id=lazy
-ishtool hold /mnt/a/shared/big1 6 &
-holder=$!
-exec 4</mnt/a/shared/big2
-sleep 1
-check "umount -l A with open and mapped files" emount -u -l /mnt/a
-is "read through the open fd after umount -l" "$(sha256sum <&4 | cut -d' ' -f1)" "$(want A shared/big2)"
-exec 4<&-
-wait $holder
-is "the mapping holder exits cleanly" $? 0
-is "B still reads" "$(hash_of cat /mnt/b/shared/big1)" "$(want B shared/big1)"
-umount_all
-is "no members left after lazy unmount" "$(sysc member_inodes)" 0
-
-# 16 file-backed mounts of one domain, read concurrently
-for i in $(seq 1 16); do
-	mount_image file a.img /mnt/m$i domain_id=many || diag "mount $i failed"
-done
-for i in $(seq 1 16); do
-	(cd /mnt/m$i && find . -type f -print0 | sort -z | xargs -0 sha256sum >/tmp/many.$i) &
-done
-wait
-bad=0
-for i in $(seq 1 16); do cmp -s /tmp/many.$i /suite/data/A.sha256 || bad=$((bad + 1)); done
-is "16 concurrent mounts read the right bytes" $bad 0
-is "16 mounts share 5 shared inodes" "$(sysc shared_inodes)" 5
-is "... with 80 members" "$(sysc member_inodes)" 80
-umount_all
-is "counters back to zero" "$(sysc shared_inodes) $(sysc member_inodes) $(sysc cached_pages)" "0 0 0"
+lazy_umount_cases a.img b.img
+many_mounts_cases a.img 5
 check "rmmod erofs after everything is unmounted" rmmod erofs
-
-ok=0
-for i in 1 2 3; do
-	modprobe erofs && mount_image file a.img /mnt/a domain_id=cyc &&
-		mount_image block b.img /mnt/b domain_id=cyc &&
-		cat /mnt/a/shared/big2 >/dev/null &&
-		[ "$(res /mnt/b/shared/big2)" = 257/257 ] &&
-		umount_all && rmmod erofs && ok=$((ok + 1))
-done
-is "load, use and unload 3 times" $ok 3
-check "module gone" sh -c '! grep -q "^erofs " /proc/modules'
+reload_cases file,a.img,/mnt/a block,b.img,/mnt/b
