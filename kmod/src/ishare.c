@@ -5,9 +5,9 @@
  * Files whose fingerprint xattr and mount domain are equal share one page
  * cache: the "shared inode", kept on an internal pseudo mount.  Each real
  * erofs inode that carries the fingerprint is a "member" of it.  Reads,
- * mmap, fadvise and splice on a member go to the shared inode's mapping
- * through a hidden backing file (ishare_io.c); misses are filled through
- * a member's own read method.
+ * mmap, fadvise and splice on a member use the shared inode's mapping,
+ * which an open member file points at (ishare_io.c); misses are filled
+ * through a member's own read method.
  *
  * Lock order (outer to inner):
  *   erofs sb s_umount -> member eviction -> shared inode ->lock
@@ -23,7 +23,8 @@
  *    eviction (erofs_ishare_join/leave);
  *  - the pseudo mount lives from module init to module exit; it is
  *    unmounted only after every erofs superblock is gone, which implies
- *    every member and hidden file is gone (see erofs_ishare_exit).
+ *    every member, and so every file using a shared mapping, is gone
+ *    (see erofs_ishare_exit).
  */
 #include <linux/backing-dev.h>
 #include <linux/fs_context.h>
@@ -235,8 +236,7 @@ static void erofs_ishare_setup(struct inode *shared, struct inode *member)
 	shared->i_flags |= S_NOATIME | S_IMMUTABLE;
 	shared->i_blkbits = member->i_blkbits;
 	i_size_write(shared, i_size_read(member));
-	/* backing_file_open() needs an i_fop that can be opened */
-	shared->i_fop = &erofs_ishare_hidden_fops;
+	/* i_fop stays no_open_fops: only members are ever opened */
 	shared->i_mapping->a_ops = &erofs_ishare_aops;
 	mapping_set_large_folios(shared->i_mapping);
 	atomic_long_inc(&erofs_ishare_nr_shared);
@@ -283,29 +283,43 @@ static bool erofs_ishare_can_join(struct inode *inode)
 	return false;
 }
 
-/* read the fingerprint value: 1..block size bytes, else do not share */
-static void *erofs_ishare_read_fp(struct inode *inode, int *len)
+/* room on the stack for common fingerprints (SHA-256: 32 bytes) */
+#define EROFS_ISHARE_FP_ONSTACK	64
+
+/*
+ * Read the fingerprint value (1..block size bytes, else do not share) and
+ * return the key made of it.  Most values fit the stack buffer; a longer
+ * one is read again into a block-sized one.
+ */
+static u8 *erofs_ishare_read_key(struct inode *inode, unsigned int *keylen)
 {
 	struct erofs_sb_info *sbi = EROFS_I_SB(inode);
-	unsigned int bsz = i_blocksize(inode);
-	void *fp;
+	u8 onstack[EROFS_ISHARE_FP_ONSTACK];
+	void *fp = onstack;
+	u8 *key = NULL;
+	int len;
 
-	fp = kmalloc(bsz, GFP_KERNEL);
-	if (!fp)
-		return NULL;
-	*len = erofs_getxattr(inode, sbi->ishare.name_index, sbi->ishare.name,
-			      fp, bsz);
-	if (*len > 0)
-		return fp;
-	if (*len == -ERANGE)
+	len = erofs_getxattr(inode, sbi->ishare.name_index, sbi->ishare.name,
+			     onstack, sizeof(onstack));
+	if (len == -ERANGE) {
+		fp = kmalloc(i_blocksize(inode), GFP_KERNEL);
+		if (!fp)
+			return NULL;
+		len = erofs_getxattr(inode, sbi->ishare.name_index,
+				     sbi->ishare.name, fp, i_blocksize(inode));
+	}
+	if (len > 0)
+		key = erofs_ishare_make_key(fp, len, sbi->ishare.domain, keylen);
+	else if (len == -ERANGE)
 		erofs_ishare_warn(inode, "fingerprint longer than a block, not shared");
-	else if (!*len)
+	else if (!len)
 		erofs_ishare_warn(inode, "empty fingerprint, not shared");
-	else if (*len != -ENOATTR)
+	else if (len != -ENOATTR)
 		erofs_ishare_warn(inode, "cannot read fingerprint (%d), not shared",
-				  *len);
-	kfree(fp);
-	return NULL;
+				  len);
+	if (fp != onstack)
+		kfree(fp);
+	return key;
 }
 
 static void erofs_ishare_link(struct inode *inode, struct inode *shared)
@@ -330,20 +344,13 @@ static void erofs_ishare_link(struct inode *inode, struct inode *shared)
  */
 void erofs_ishare_join(struct inode *inode)
 {
-	struct erofs_sb_info *sbi = EROFS_I_SB(inode);
 	struct inode *shared;
 	unsigned int keylen;
-	void *fp;
 	u8 *key;
-	int len;
 
 	if (!erofs_ishare_can_join(inode))
 		return;
-	fp = erofs_ishare_read_fp(inode, &len);
-	if (!fp)
-		return;
-	key = erofs_ishare_make_key(fp, len, sbi->ishare.domain, &keylen);
-	kfree(fp);
+	key = erofs_ishare_read_key(inode, &keylen);
 	if (!key)
 		return;
 	shared = erofs_ishare_iget(key, keylen, inode);
@@ -389,7 +396,7 @@ void erofs_ishare_leave(struct inode *inode)
 }
 
 /*
- * Fallback for a fill that has no hidden file: pick the first member and
+ * Fallback for a fill that has no member file: pick the first member and
  * mark it busy under the lock, so its eviction (and so its superblock's
  * shutdown) waits until erofs_ishare_unpin_member().
  */
@@ -522,11 +529,6 @@ static const struct super_operations erofs_ishare_sops = {
 	.statfs		= simple_statfs,
 };
 
-/* hidden files' dentries die with their last reference */
-static const struct dentry_operations erofs_ishare_dops = {
-	.d_delete	= always_delete_dentry,
-};
-
 static int erofs_ishare_init_fs_context(struct fs_context *fc)
 {
 	struct pseudo_fs_context *ctx = init_pseudo(fc, EROFS_ISHARE_MAGIC);
@@ -534,7 +536,6 @@ static int erofs_ishare_init_fs_context(struct fs_context *fc)
 	if (!ctx)
 		return -ENOMEM;
 	ctx->ops = &erofs_ishare_sops;
-	ctx->dops = &erofs_ishare_dops;
 	fc->sb_flags |= SB_NOATIME;
 	return 0;
 }
@@ -689,9 +690,8 @@ err_cache:
 
 /*
  * Module exit runs with no erofs superblock left (each holds a module
- * reference), hence no member, and no hidden file either: a hidden file
- * pins the path the user opened, on an erofs mount.  So no shared inode
- * remains.  Unmount the pseudo fs, then let the RCU inode frees finish
+ * reference), hence no member and no open member file (it pins its
+ * mount).  So no shared inode remains.  Unmount the pseudo fs, then let the RCU inode frees finish
  * before the inode cache is destroyed.
  */
 void erofs_ishare_exit(void)

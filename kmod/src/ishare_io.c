@@ -2,18 +2,27 @@
 /*
  * erofs-ishare: file and address-space operations of shared files.
  *
- * A member file opened by the user ("user file") gets a hidden backing
- * file on the shared inode, made with backing_file_open(): mappings of it
- * show the user's path in /proc/<pid>/maps.  Buffered reads, mmap,
- * fadvise and splice all run on the hidden file, i.e. on the shared
- * mapping.  O_DIRECT bypasses the page cache and is served by the user's
- * own real inode.
+ * Opening a member points the user's own file at the shared mapping
+ * (file->f_mapping), as block-device files point at the device's mapping.
+ * Everything that works on file->f_mapping then uses the one shared page
+ * cache with no extra object per open: buffered reads, mmap and page
+ * faults, fadvise and readahead(2), splice, sendfile and copy_file_range,
+ * mincore and cachestat.  file_inode() stays the member, so permissions,
+ * atime, fsnotify, LSM hooks and /proc/<pid>/maps see the file the user
+ * opened.  The member's own mapping stays empty: nothing is cached
+ * privately.  O_DIRECT bypasses the page cache and is served by the
+ * member's own inode.
+ *
+ * Lifetime: an open file pins its path, hence the member inode, which
+ * holds a reference on its shared inode (erofs_ishare_join/leave), so the
+ * shared mapping outlives every file and every mapping (a vma holds its
+ * file) that points at it.
  *
  * A page-cache miss is filled through a member chosen per call:
- *  - the opener's own real inode when the caller passes a hidden file
- *    (read, fault, splice, fadvise, readahead): its mount is pinned by the
- *    hidden file (struct erofs_ishare_hctx), so unmounting another member
- *    never pulls the device away from that I/O;
+ *  - the opener's own real inode when the caller passes its file (read,
+ *    fault, splice, fadvise, readahead): the file pins that inode's mount,
+ *    so unmounting another member never pulls the device away from that
+ *    I/O, and `umount -l` waits for the last file or mapping;
  *  - otherwise a list member, marked busy so its eviction, and so its
  *    superblock's shutdown, waits for the fill (erofs_ishare_pin_member).
  * The fill then runs the member's own read method: iomap for uncompressed
@@ -44,153 +53,56 @@
  * managed cache or its device under an in-flight decompression.  The
  * file-backed request additionally holds its backing file.
  */
-#include <linux/backing-file.h>
-#include <linux/fadvise.h>
 #include <linux/sched/mm.h>
-#include <linux/splice.h>
 #include "ishare_priv.h"
 
 /* ---- user file ---------------------------------------------------------- */
 
+/*
+ * do_dentry_open() set file->f_mapping to the member's own mapping before
+ * calling us; it initialises the readahead state from file->f_mapping
+ * after we return, so the shared mapping's bdi drives readahead.
+ */
 static int erofs_ishare_open(struct inode *inode, struct file *file)
 {
 	struct inode *shared = EROFS_I(inode)->ishare.shared;
-	struct erofs_ishare_hctx *hctx;
-	struct file *hidden;
-	struct path path;
-	int err;
 
-	hctx = kmalloc(sizeof(*hctx), GFP_KERNEL);
-	if (!hctx)
-		return -ENOMEM;
-	ihold(shared);
-	path.mnt = erofs_ishare_mnt;
-	path.dentry = d_obtain_alias(shared);	/* takes over the reference */
-	if (IS_ERR(path.dentry)) {
-		err = PTR_ERR(path.dentry);
-		goto err_free;
-	}
-	hidden = backing_file_open(file, O_RDONLY | O_LARGEFILE, &path,
-				   file->f_cred);
-	dput(path.dentry);
-	if (IS_ERR(hidden)) {
-		err = PTR_ERR(hidden);
-		goto err_free;
-	}
-	/* published before the user file is: no reader sees it half-made */
-	hctx->real = file->f_path;
-	path_get(&hctx->real);
-	hidden->private_data = hctx;
-	file->private_data = hidden;
+	/* the VFS tests ->direct_IO of f_mapping: keep the member's answer */
+	if (inode->i_mapping->a_ops->direct_IO)
+		file->f_mode |= FMODE_CAN_ODIRECT;
+	file->f_mapping = shared->i_mapping;
 	erofs_ishare_mark_opened(inode);
-	return 0;
-
-err_free:
-	kfree(hctx);
-	return err;
-}
-
-static int erofs_ishare_release(struct inode *inode, struct file *file)
-{
-	/* mappings may still hold the hidden file; the last one frees it */
-	fput(file->private_data);
 	return 0;
 }
 
 /*
- * O_DIRECT can only be set on files whose real inode supports it (checked
- * by open and fcntl against the real mapping): uncompressed inodes on
- * block-device mounts.  They read their own blocks, bypassing any cache.
+ * O_DIRECT can only be set on files whose member supports it (see
+ * erofs_ishare_open and fcntl's FMODE_CAN_ODIRECT check); only
+ * uncompressed members on block-device mounts serve it.  They read their
+ * own blocks, bypassing any cache.
  */
-static ssize_t erofs_ishare_direct_read(struct kiocb *iocb, struct iov_iter *to)
+static ssize_t erofs_ishare_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
 	struct inode *inode = file_inode(iocb->ki_filp);
 
+	if (!(iocb->ki_flags & IOCB_DIRECT))
+		return filemap_read(iocb, to, 0);
 	if (inode->i_mapping->a_ops != &erofs_aops)
 		return -EINVAL;
 	return erofs_file_fops.read_iter(iocb, to);
 }
 
-static ssize_t erofs_ishare_read_iter(struct kiocb *iocb, struct iov_iter *to)
-{
-	struct file *hidden = iocb->ki_filp->private_data;
-	struct kiocb kiocb;
-	ssize_t ret;
-
-	if (!iov_iter_count(to))
-		return 0;
-	if (iocb->ki_flags & IOCB_DIRECT)
-		return erofs_ishare_direct_read(iocb, to);
-
-	kiocb_clone(&kiocb, iocb, hidden);
-	/* the clone has no wait queue entry; we never set FOP_BUFFER_RASYNC */
-	kiocb.ki_flags &= ~IOCB_WAITQ;
-	ret = filemap_read(&kiocb, to, 0);
-	iocb->ki_pos = kiocb.ki_pos;
-	return ret;
-}
-
-static int erofs_ishare_mmap(struct file *file, struct vm_area_struct *vma)
-{
-	struct backing_file_ctx ctx = {
-		.cred = file->f_cred,
-		.user_file = file,
-	};
-
-	/* vma_set_file(), the LSM backing-file hook, then our ->mmap */
-	return backing_file_mmap(file->private_data, vma, &ctx);
-}
-
-static int erofs_ishare_fadvise(struct file *file, loff_t offset, loff_t len,
-				int advice)
-{
-	return vfs_fadvise(file->private_data, offset, len, advice);
-}
-
-static ssize_t erofs_ishare_splice_read(struct file *in, loff_t *ppos,
-					struct pipe_inode_info *pipe,
-					size_t len, unsigned int flags)
-{
-	/* O_DIRECT files never get here: vfs_splice_read() copies instead */
-	return filemap_splice_read(in->private_data, ppos, pipe, len, flags);
-}
-
+/*
+ * No ->fadvise: generic_fadvise() works on file->f_mapping and its bdi.
+ * No ->release: nothing is allocated per open.
+ */
 const struct file_operations erofs_ishare_fops = {
 	.open		= erofs_ishare_open,
-	.release	= erofs_ishare_release,
 	.llseek		= generic_file_llseek,
 	.read_iter	= erofs_ishare_read_iter,
-	.mmap		= erofs_ishare_mmap,
-	.fadvise	= erofs_ishare_fadvise,
-	.splice_read	= erofs_ishare_splice_read,
-	.get_unmapped_area = thp_get_unmapped_area,
-};
-
-/* ---- hidden file ------------------------------------------------------ */
-
-static int erofs_ishare_hidden_open(struct inode *inode, struct file *file)
-{
-	/* only backing_file_open() in erofs_ishare_open() opens these */
-	return (file->f_mode & FMODE_BACKING) ? 0 : -EPERM;
-}
-
-static int erofs_ishare_hidden_release(struct inode *inode, struct file *file)
-{
-	struct erofs_ishare_hctx *hctx = file->private_data;
-
-	if (hctx) {
-		path_put(&hctx->real);
-		kfree(hctx);
-	}
-	return 0;
-}
-
-/* .owner: a live hidden file keeps the module */
-const struct file_operations erofs_ishare_hidden_fops = {
-	.owner		= THIS_MODULE,
-	.open		= erofs_ishare_hidden_open,
-	.release	= erofs_ishare_hidden_release,
 	.mmap		= generic_file_readonly_mmap,
+	.splice_read	= filemap_splice_read,
+	.get_unmapped_area = thp_get_unmapped_area,
 };
 
 /* ---- filling the shared mapping --------------------------------------- */
@@ -201,14 +113,12 @@ struct erofs_ishare_pick {
 	unsigned int nofs;
 };
 
+/* the member a user file of a shared inode was opened on */
 static struct inode *erofs_ishare_opener(struct file *file)
 {
-	struct erofs_ishare_hctx *hctx;
-
-	if (!file || file->f_op != &erofs_ishare_hidden_fops)
+	if (!file || file->f_op != &erofs_ishare_fops)
 		return NULL;
-	hctx = file->private_data;
-	return hctx ? d_inode(hctx->real.dentry) : NULL;
+	return file_inode(file);
 }
 
 static int erofs_ishare_pick(struct inode *shared, struct file *file,

@@ -9,9 +9,10 @@
 
 /*
  * A shared inode lives on our internal pseudo mount, one per (fingerprint,
- * domain) key.  Each member holds one reference; so does the dentry of
- * every hidden file opened on it.  The last reference evicts it at once
- * (never cached unreferenced) and its page cache goes with it.
+ * domain) key.  Each member holds one reference, and only members hold
+ * references (open files reach it through their member).  The last
+ * reference evicts it at once (never cached unreferenced) and its page
+ * cache goes with it.
  *
  * @lock protects @members, @fills, @nr_members and @nr_opened.  It is a
  * leaf lock: nothing else is taken while it is held, and it is never held
@@ -33,20 +34,8 @@ static inline struct erofs_ishare_inode *EROFS_ISHARE_I(struct inode *inode)
 	return container_of(inode, struct erofs_ishare_inode, vfs_inode);
 }
 
-/*
- * Context of a hidden file (its ->private_data): the path of the file the
- * user opened on a member mount.  It is pinned from open until the hidden
- * file is released, so the opener's real inode and its superblock outlive
- * every read issued through the hidden file, including page faults on
- * mappings that outlive the user's file.
- */
-struct erofs_ishare_hctx {
-	struct path real;
-};
-
 extern struct vfsmount *erofs_ishare_mnt;
 extern const struct file_operations erofs_ishare_fops;
-extern const struct file_operations erofs_ishare_hidden_fops;
 extern const struct address_space_operations erofs_ishare_aops;
 
 struct erofs_ishare_link *erofs_ishare_pin_member(struct inode *shared);
