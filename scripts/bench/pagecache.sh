@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Page-cache benchmark (BENCHMARKS.md sections 1 and 2) on real Debian pairs.
 #
-# usage: scripts/bench/pagecache.sh [--build DIR] [--apps "APP..."] [--passes N] [--cost-passes N] [--no-update]
+# usage: scripts/bench/pagecache.sh [--build DIR] [--apps "APP..."] [--kinds "KIND..."] [--passes N] [--cost-passes N] [--no-update]
 #   --build DIR        build directory (default: build); caches under DIR/bench/
 #   --apps "APP..."    apps to pair (default: "python3.11 nginx openssl")
+#   --kinds "KIND..."  image kinds: plain (uncompressed), lz4hc (default: both)
 #   --passes N         passes per sharing mode for each pair (default: 5)
-#   --cost-passes N    rounds of the read-path cost (default: 15)
+#   --cost-passes N    rounds of the read-path cost per kind (default: 15)
 #   --no-update        do not run `apt-get update` first
 #
 # Host side: debootstrap a minbase bookworm rootfs once (cached in
@@ -14,20 +15,22 @@
 # binary of its source package) at version A (bookworm point release) or B
 # (bookworm-security), found at run time with `apt-cache madison`.  Both are
 # slimmed like Debian's slim images and built with mkfs.erofs++ and
-# fingerprints.  The guest (scripts/bench/pagecache/, run by
+# fingerprints, uncompressed ("plain") and with -zlz4hc ("lz4hc").  The guest (scripts/bench/pagecache/, run by
 # scripts/vm/run.sh on virtio disks) measures Cached for every file read
 # with and without a shared domain_id, and times the read paths.
 set -euo pipefail
 
-usage() { sed -n '4,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '4,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=$top/build
 apps="python3.11 nginx openssl"
+kinds="plain lz4hc"
 passes=5 cost_passes=15 update=1
 while (($#)); do
 	case "$1" in
 	--build) build=${2:?}; shift 2 ;;
 	--apps) apps=${2:?}; shift 2 ;;
+	--kinds) kinds=${2:?}; shift 2 ;;
 	--passes) passes=${2:?}; shift 2 ;;
 	--cost-passes) cost_passes=${2:?}; shift 2 ;;
 	--no-update) update=0; shift ;;
@@ -36,6 +39,8 @@ while (($#)); do
 	esac
 done
 [[ $passes =~ ^[1-9][0-9]*$ && $cost_passes =~ ^[1-9][0-9]*$ ]] || usage
+for k in $kinds; do [[ $k == plain || $k == lz4hc ]] || usage; done
+[[ -n ${kinds// /} ]] || usage
 build=$(mkdir -p "$build" && cd "$build" && pwd)
 
 say() { echo "pagecache: $*" >&2; }
@@ -182,6 +187,7 @@ tree_facts() {	# A B
 
 : >"$work/data/pairs"
 n=0
+declare -A first_of	# kind -> image A of its first pair
 for app in $apps; do
 	va=$(suite_ver "$app" bookworm)
 	vb=$(suite_ver "$app" bookworm-security)
@@ -219,11 +225,9 @@ for app in $apps; do
 		fi
 	done
 	((ok)) || continue
-	n=$((n + 1))
-	name=$app
 	say "$app: A $va, B $vb ($src: ${apppkgs[*]}); closure ${#inst[@]} packages"
 	for s in a b; do
-		r=$work/trees/$name.$s
+		r=$work/trees/$app.$s
 		cp -a "$base" "$r"
 		rm -f "$r/.complete"
 		if [[ $s == a ]]; then
@@ -232,34 +236,55 @@ for app in $apps; do
 			for f in "${debs_b[@]}"; do install_deb "$f" "$r"; done
 		fi
 		slim "$r"
-		"$mkfspp" --quiet --ishare_key=trusted.erofs.fingerprint \
-			"$work/images/$n$s-$name.img" "$r"
 	done
+	facts=$work/data/$app.tree-facts
 	{
 		echo "app $app"
 		echo "src $src"
 		echo "ver_a $va"
 		echo "ver_b $vb"
-		"$top/scripts/demo/ceiling.sh" "$work/trees/$name.a" "$work/trees/$name.b"
-		tree_facts "$work/trees/$name.a" "$work/trees/$name.b"
-		"$inspect" --overlap "$work/images/${n}a-$name.img" "$work/images/${n}b-$name.img" --json |
-			tr -d '\n' | sed 's/^/overlap_json /'
-		echo
-		echo "img_a_bytes $(stat -c %s "$work/images/${n}a-$name.img")"
-		echo "img_b_bytes $(stat -c %s "$work/images/${n}b-$name.img")"
-	} >"$work/data/$name.facts"
-	echo "$name ${n}a-$name.img ${n}b-$name.img" >>"$work/data/pairs"
+		"$top/scripts/demo/ceiling.sh" "$work/trees/$app.a" "$work/trees/$app.b"
+		tree_facts "$work/trees/$app.a" "$work/trees/$app.b"
+	} >"$facts"
+	# One pair of images per kind; the page cache holds the same
+	# decompressed pages for both kinds, so the ceilings are the same.
+	for kind in $kinds; do
+		n=$((n + 1))
+		name=$app
+		opt=()
+		[[ $kind == plain ]] || { name=$app-$kind; opt=(-z"$kind"); }
+		for s in a b; do
+			"$mkfspp" --quiet "${opt[@]}" --ishare_key=trusted.erofs.fingerprint \
+				"$work/images/$n$s-$name.img" "$work/trees/$app.$s"
+		done
+		{
+			cat "$facts"
+			echo "kind $kind"
+			"$inspect" --overlap "$work/images/${n}a-$name.img" "$work/images/${n}b-$name.img" --json |
+				tr -d '\n' | sed 's/^/overlap_json /'
+			echo
+			echo "img_a_bytes $(stat -c %s "$work/images/${n}a-$name.img")"
+			echo "img_b_bytes $(stat -c %s "$work/images/${n}b-$name.img")"
+		} >"$work/data/$name.facts"
+		echo "$name ${n}a-$name.img ${n}b-$name.img" >>"$work/data/pairs"
+		[[ -n ${first_of[$kind]:-} ]] || first_of[$kind]=${n}a-$name.img
+	done
 done
 ((n)) || die "no app had a version pair; nothing to measure"
-((n <= 7)) || die "at most 7 pairs (the guest attaches 16 disks)"
+# the guest attaches at most 16 disks: two per pair, one twin per kind
+((2 * n + $(wc -w <<<"$kinds") <= 16)) || die "too many pairs ($n) for 16 disks"
 echo "$passes" >"$work/data/passes"
 echo "$cost_passes" >"$work/data/cost-passes"
-# The read-path cost runs on image A of the first pair, attached twice (a
-# hard link under a second name) so that it can be mounted with and
-# without domain_id at the same time.
-first=$(awk 'NR == 1 { print $2 }' "$work/data/pairs")
-ln "$work/images/$first" "$work/images/zz-twin-$first"
-echo "$first zz-twin-$first" >"$work/data/cost-image"
+# The read-path cost runs, for each kind, on image A of the kind's first
+# pair, attached twice (a hard link under a second name) so that it can be
+# mounted with and without domain_id at the same time.
+: >"$work/data/cost-image"
+for kind in $kinds; do
+	first=${first_of[$kind]:-}
+	[[ -n $first ]] || continue
+	ln "$work/images/$first" "$work/images/zz-twin-$first"
+	echo "$kind $first zz-twin-$first" >>"$work/data/cost-image"
+done
 say "host side done in $(($(date +%s) - t_start)) s; booting the guest"
 
 # --- the guest ---------------------------------------------------------------------

@@ -1,6 +1,7 @@
-# Cost of the sharing path (BENCHMARKS.md section 2).  One image, attached
-# as two disks, is mounted twice at once: /mnt/off without domain_id and
-# /mnt/on with a domain of its own (nothing to share with).  Each round
+# Cost of the sharing path (BENCHMARKS.md section 2), for each image kind
+# (plain, lz4hc).  One image, attached as two disks, is mounted twice at
+# once: /mnt/off without domain_id and /mnt/on with a domain of its own
+# (nothing to share with).  Each round
 # measures every operation on both mounts back to back, the order flipping
 # every round, so that drift and the neighbours' load hit both alike:
 #   cold   read(2) every file, caches dropped just before
@@ -8,16 +9,14 @@
 #   mmap   mmap + touch every page, warm      (best of 3, interleaved)
 #   open   open/close every file 3 times, warm (best of 3, interleaved)
 #   copen  open/close every file after a drop (lookup, inode fill, joining)
-# One "C pass=N mode=on|off cold=NS ..." diagnostic per round and mount.
+# One "C kind=K pass=N mode=on|off cold=NS ..." diagnostic per round and
+# mount.
 . /suite/lib.sh
 . /suite/data/bench.sh
 set -- $(cat /suite/data/cost-image)
 passes=$(cat /suite/data/cost-passes)
-plan $((2 + passes))
+plan $(($# / 3 * (2 + passes)))
 modprobe erofs
-umount_all
-check "mount the image without domain_id" mnt "$1" /mnt/off off
-check "mount its twin with domain_id" mnt "$2" /mnt/on on cost
 
 # timed OP REPEATS DROP BENCHIO-ARGS...: run benchio ARGS /mnt/off and
 # /mnt/on alternately REPEATS times each (dropping caches before each run
@@ -42,24 +41,31 @@ timed() {
 	done
 }
 
-i=1
-while [ $i -le "$passes" ]; do
-	if [ $((i % 2)) -eq 1 ]; then modes="off on"; else modes="on off"; fi
-	timed cold 1 1 read
-	timed warm 3 0 read
-	timed mmap 3 0 mmap
-	timed open 3 0 open -r 3
-	timed copen 1 1 open
-	ok=yes
-	for v in $cold_off $cold_on $warm_off $warm_on $mmap_off $mmap_on \
-		$open_off $open_on $copen_off $copen_on; do
-		case $v in *[!0-9]*|"") ok=no ;; esac
+while [ $# -ge 3 ]; do
+	kind=$1
+	umount_all
+	check "$kind: mount the image without domain_id" mnt "$2" /mnt/off off
+	check "$kind: mount its twin with domain_id" mnt "$3" /mnt/on on cost
+	shift 3
+	i=1
+	while [ $i -le "$passes" ]; do
+		if [ $((i % 2)) -eq 1 ]; then modes="off on"; else modes="on off"; fi
+		timed cold 1 1 read
+		timed warm 3 0 read
+		timed mmap 3 0 mmap
+		timed open 3 0 open -r 3
+		timed copen 1 1 open
+		ok=yes
+		for v in $cold_off $cold_on $warm_off $warm_on $mmap_off $mmap_on \
+			$open_off $open_on $copen_off $copen_on; do
+			case $v in *[!0-9]*|"") ok=no ;; esac
+		done
+		is "$kind round $i: every operation ran on both mounts" $ok yes
+		for m in off on; do
+			eval "diag \"C kind=$kind pass=$i mode=$m cold=\$cold_$m warm=\$warm_$m" \
+				"mmap=\$mmap_$m open=\$open_$m copen=\$copen_$m \$info\""
+		done
+		i=$((i + 1))
 	done
-	is "round $i: every operation ran on both mounts" $ok yes
-	for m in off on; do
-		eval "diag \"C pass=$i mode=$m cold=\$cold_$m warm=\$warm_$m mmap=\$mmap_$m" \
-			"open=\$open_$m copen=\$copen_$m \$info\""
-	done
-	i=$((i + 1))
 done
 umount_all
