@@ -58,6 +58,7 @@ def main():
 
     # --- 1. page cache saved -------------------------------------------------
     rows, second, notes = [], [], []
+    unjoined = []
     for p in pairs:
         f = facts[p]
         # Bytes per inode (hard links once), as the images hold them;
@@ -101,6 +102,8 @@ def main():
         # the trees predict (and as "not shared" lines in dmesg).
         exp_m, exp_s = int(f['members']), int(f['distinct'])
         got_m, got_s = int(last_on.get('mi', -1)), int(last_on.get('si', -1))
+        if on and got_m <= 0:
+            unjoined.append(p)
         miss = []
         eb = int(f['empty_b'])
         if eb and int(f['empty_a']):
@@ -153,6 +156,10 @@ def main():
     print('  (B open / then read: B remounted after the pass, so its metadata is cold: '
           'open/close of every file, then the read of every file)')
     print()
+
+    if unjoined:
+        print('ERROR: no member joined a shared inode with sharing on: ' + ', '.join(unjoined))
+        sys.exit(1)
 
     # --- 2. read-path cost ---------------------------------------------------
     if not cost:

@@ -15,7 +15,7 @@
 . /suite/data/bench.sh
 set -- $(cat /suite/data/cost-image)
 passes=$(cat /suite/data/cost-passes)
-plan $(($# / 3 * (2 + passes)))
+plan $(($# / 3 * (3 + passes)))
 modprobe erofs
 
 # timed OP REPEATS DROP BENCHIO-ARGS...: run benchio ARGS /mnt/off and
@@ -67,5 +67,9 @@ while [ $# -ge 3 ]; do
 		done
 		i=$((i + 1))
 	done
+	# the shared side really went through the sharing path
+	n=$(sysc member_inodes)
+	diag "$kind: member_inodes $n after the last round"
+	is "$kind: the shared mount's files joined shared inodes" "$([ "$n" -gt 0 ] && echo yes)" yes
 done
 umount_all
