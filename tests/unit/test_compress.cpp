@@ -454,6 +454,37 @@ TEST_CASE("fingerprints of compressed files are over the uncompressed content", 
 	CHECK(v.out.find("clean") == 0);
 }
 
+TEST_CASE("identical compressed files share their blocks when fingerprints prove them equal", "[compress][dedupe]")
+{
+	Tree tr;
+	auto &t = tr.t;
+	fs::create_directories(t / "src/dup");
+	fs::copy_file(t / "src/comp/text300k", t / "src/dup/a");
+	fs::copy_file(t / "src/comp/text300k", t / "src/dup/b");
+	fs::copy_file(t / "src/comp/mixed", t / "src/dup/c");
+	std::string src = " " + quote(t / "src");
+	for (const char *o : {"-zlz4hc", "-zlz4hc -C65536 -Eztailpacking", "-zzstd -Elegacy-compress"}) {
+		INFO("options: " << o);
+		std::string opts = std::string(o) + " -T0 -Uclear ";
+		std::string fp = "--ishare_key=trusted.erofs.fingerprint ";
+		REQUIRE(mkfs(opts + fp + quote(t / "d.img") + src).status == 0);
+		REQUIRE(mkfs(opts + fp + "-E^dedupe " + quote(t / "n.img") + src).status == 0);
+		// three copies of compressible files: at least 3 blocks fewer
+		CHECK(fs::file_size(t / "d.img") + 3 * 4096 <= fs::file_size(t / "n.img"));
+		auto v = inspect("--fsck --verify-fingerprints " + quote(t / "d.img"));
+		CHECK(v.status == 0);
+		CHECK(v.out.find("0 mismatched") != std::string::npos);
+		CHECK(replay_all(t / "d.img") >= 8);
+		fs::remove_all(t / "out");
+		REQUIRE(inspect("--extract=" + quote(t / "out") + " " + quote(t / "d.img")).status == 0);
+		CHECK(diff_contents(t / "src", t / "out") == "");
+		// without fingerprints nothing is known to be equal: no change
+		REQUIRE(mkfs(opts + quote(t / "p1.img") + src).status == 0);
+		REQUIRE(mkfs(opts + "-E^dedupe " + quote(t / "p2.img") + src).status == 0);
+		CHECK(read_bytes(t / "p1.img") == read_bytes(t / "p2.img"));
+	}
+}
+
 TEST_CASE("our reader reads Debian mkfs.erofs 1.5 -zlz4 / -zlz4hc images", "[compress][cross]")
 {
 	Tree tr;

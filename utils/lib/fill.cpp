@@ -127,7 +127,8 @@ void produce_content(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf,
 {
 	if (n.kind == Kind::Regular && n.at.z && !n.at.z->flat) {
 		const ZFile &z = *n.at.z;
-		write_compressed(n, ctx, z);
+		if (!n.at.data_shared)  // else an identical file writes them
+			write_compressed(n, ctx, z);
 		c.fingerprint = z.fingerprint;
 		ctx.bytes_done += n.size;
 	} else if (n.kind == Kind::Directory) {

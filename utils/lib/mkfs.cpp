@@ -202,7 +202,7 @@ MkfsResult build_image(const MkfsOptions &o)
 		compress(o, t, xp, *spill);
 	}
 	auto cfgs = c.cfg_records(o.blkbits);
-	LayoutInput li{o.blkbits, b.epoch, cfgs.size(), !c.legacy_index};
+	LayoutInput li{o.blkbits, b.epoch, cfgs.size(), !c.legacy_index, c.enabled() && c.dedupe};
 	Layout l = compute_layout(t, xp, b.prefixes, li);
 	out.resize(l.image_size());
 	fill(o, l, xp, out);

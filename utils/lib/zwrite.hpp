@@ -34,6 +34,7 @@ struct CompressConfig {
 	uint32_t pcluster = 0;        // max pcluster bytes (0: one block)
 	bool ztailpacking = false;
 	bool legacy_index = false;    // full 8-byte index instead of compact packs
+	bool dedupe = true;           // identical files (same fingerprint) share blocks
 	uint64_t max_extent = 0;      // max decompressed bytes per extent (0: default)
 
 	bool enabled() const { return !algs.empty(); }
