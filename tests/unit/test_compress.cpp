@@ -7,7 +7,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
+#include <fcntl.h>
 #include <map>
+#include <thread>
 
 #include "codec.hpp"
 #include "content.hpp"
@@ -15,6 +18,7 @@
 #include "error.hpp"
 #include "helpers.hpp"
 #include "image.hpp"
+#include "spill.hpp"
 #include "walk.hpp"
 #include "zindex.hpp"
 #include "zwrite.hpp"
@@ -450,6 +454,37 @@ TEST_CASE("fingerprints of compressed files are over the uncompressed content", 
 	CHECK(v.out.find("clean") == 0);
 }
 
+TEST_CASE("identical compressed files share their blocks when fingerprints prove them equal", "[compress][dedupe]")
+{
+	Tree tr;
+	auto &t = tr.t;
+	fs::create_directories(t / "src/dup");
+	fs::copy_file(t / "src/comp/text300k", t / "src/dup/a");
+	fs::copy_file(t / "src/comp/text300k", t / "src/dup/b");
+	fs::copy_file(t / "src/comp/mixed", t / "src/dup/c");
+	std::string src = " " + quote(t / "src");
+	for (const char *o : {"-zlz4hc", "-zlz4hc -C65536 -Eztailpacking", "-zzstd -Elegacy-compress"}) {
+		INFO("options: " << o);
+		std::string opts = std::string(o) + " -T0 -Uclear ";
+		std::string fp = "--ishare_key=trusted.erofs.fingerprint ";
+		REQUIRE(mkfs(opts + fp + quote(t / "d.img") + src).status == 0);
+		REQUIRE(mkfs(opts + fp + "-E^dedupe " + quote(t / "n.img") + src).status == 0);
+		// three copies of compressible files: at least 3 blocks fewer
+		CHECK(fs::file_size(t / "d.img") + 3 * 4096 <= fs::file_size(t / "n.img"));
+		auto v = inspect("--fsck --verify-fingerprints " + quote(t / "d.img"));
+		CHECK(v.status == 0);
+		CHECK(v.out.find("0 mismatched") != std::string::npos);
+		CHECK(replay_all(t / "d.img") >= 8);
+		fs::remove_all(t / "out");
+		REQUIRE(inspect("--extract=" + quote(t / "out") + " " + quote(t / "d.img")).status == 0);
+		CHECK(diff_contents(t / "src", t / "out") == "");
+		// without fingerprints nothing is known to be equal: no change
+		REQUIRE(mkfs(opts + quote(t / "p1.img") + src).status == 0);
+		REQUIRE(mkfs(opts + "-E^dedupe " + quote(t / "p2.img") + src).status == 0);
+		CHECK(read_bytes(t / "p1.img") == read_bytes(t / "p2.img"));
+	}
+}
+
 TEST_CASE("our reader reads Debian mkfs.erofs 1.5 -zlz4 / -zlz4hc images", "[compress][cross]")
 {
 	Tree tr;
@@ -602,6 +637,55 @@ TEST_CASE("files above 64 MiB go through a sliding window; incompressible ones a
 	REQUIRE(inspect("--extract=" + quote(t / "out") + " " + quote(t / "b.img")).status == 0);
 	CHECK(diff_contents(t / "src", t / "out") == "");
 	CHECK(replay_all(t / "b.img") == 1);
+	// the compressed blocks went through the spill file in pieces; nothing
+	// of it (nor of the temporary image) is left next to the image
+	std::vector<std::string> names;
+	for (const auto &e : fs::directory_iterator(t.path()))
+		names.push_back(e.path().filename());
+	std::sort(names.begin(), names.end());
+	CHECK(names == std::vector<std::string>{"b.img", "out", "src"});
+}
+
+TEST_CASE("the spill file keeps concurrent appends apart and copies them back exactly", "[compress][spill]")
+{
+	TempDir t;
+	erofs::Spill spill(t / "image");
+	std::vector<std::vector<erofs::Spill::Extent>> got(4);
+	std::vector<std::thread> th;
+	for (unsigned w = 0; w < 4; w++)
+		th.emplace_back([&, w] {
+			for (unsigned i = 0; i < 50; i++) {
+				std::vector<uint8_t> b(1000 + 37 * i, uint8_t(w * 50 + i));
+				got[w].push_back(spill.append(b));
+			}
+		});
+	for (auto &x : th)
+		x.join();
+	CHECK(spill.size() == 4 * (50 * 1000 + 37 * 49 * 50 / 2));
+	erofs::UniqueFd out(open((t / "out").c_str(), O_RDWR | O_CREAT, 0600));
+	REQUIRE(out);
+	uint64_t at = 4096;
+	for (unsigned w = 0; w < 4; w++)
+		for (const auto &e : got[w]) {
+			spill.copy_to(e, out.get(), at, t / "out");
+			at += e.len;
+		}
+	std::ifstream f(t / "out", std::ios::binary);
+	std::string all((std::istreambuf_iterator<char>(f)), {});
+	REQUIRE(all.size() == at);
+	size_t pos = 4096;
+	bool ok = true;
+	for (unsigned w = 0; w < 4; w++)
+		for (unsigned i = 0; i < 50; i++) {
+			size_t len = 1000 + 37 * i;
+			ok = ok && all.find_first_not_of(char(w * 50 + i), pos) >= pos + len;
+			pos += len;
+		}
+	CHECK(ok);
+	// unlinked from the start: only the output is in the directory
+	CHECK(std::distance(fs::directory_iterator(t.path()), fs::directory_iterator()) == 1);
+	CHECK_THROWS_WITH(erofs::Spill(t / "no/such/dir/image"),
+			  Catch::Contains("no/such/dir") && Catch::Contains("temporary file"));
 }
 
 #include <lz4hc.h>

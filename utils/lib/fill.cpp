@@ -108,8 +108,13 @@ void write_compressed(const Node &n, FillContext &ctx, const ZFile &z)
 {
 	uint64_t bs = ctx.layout.blksz;
 	uint64_t base = uint64_t(n.at.startblk) * bs;
-	if (z.blocks)
-		pwrite_full(ctx.out_fd, z.data, base, ctx.out_path);
+	uint64_t at = base;
+	for (const auto &e : z.spilled) {
+		z.spill->copy_to(e, ctx.out_fd, at, ctx.out_path);
+		at += e.len;
+	}
+	if (!z.data.empty())
+		pwrite_full(ctx.out_fd, z.data, at, ctx.out_path);
 	if (n.at.ztail_block) {
 		std::vector<uint8_t> blk(bs, 0);
 		size_t pad = z.tail_compressed ? bs - z.tail.size() : 0;  // 0-padding: stream at the end
@@ -120,11 +125,9 @@ void write_compressed(const Node &n, FillContext &ctx, const ZFile &z)
 
 void produce_content(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf, Content &c)
 {
-	if (n.kind == Kind::Regular && n.at.z && !n.at.z->reread) {
+	if (n.kind == Kind::Regular && n.at.z && !n.at.z->flat) {
 		const ZFile &z = *n.at.z;
-		if (z.flat)
-			write_generated(n, ctx, z.raw, c);
-		else
+		if (!n.at.data_shared)  // else an identical file writes them
 			write_compressed(n, ctx, z);
 		c.fingerprint = z.fingerprint;
 		ctx.bytes_done += n.size;

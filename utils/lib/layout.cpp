@@ -1,6 +1,8 @@
 #include "layout.hpp"
 
 #include <deque>
+#include <string>
+#include <unordered_map>
 
 #include "dirblocks.hpp"
 #include "meta_alloc.hpp"
@@ -132,11 +134,37 @@ uint64_t place_all(std::vector<Record> &recs, Layout &l)
 	return alloc.end();
 }
 
-void assign_data(Layout &l)
+// Two compressed files whose blocks would be the same bytes: equal content
+// (fingerprint and size) cut the same way, with the same tail placement.
+bool same_blocks(const Node &a, const Node &b)
+{
+	const ZFile &x = *a.at.z, &y = *b.at.z;
+	return a.size == b.size && x.fingerprint == y.fingerprint && a.at.nblocks == b.at.nblocks &&
+	       a.at.ztail_block == b.at.ztail_block && x.alg == y.alg && x.big == y.big &&
+	       x.blocks == y.blocks && x.extents == y.extents && x.tail == y.tail &&
+	       x.tail_compressed == y.tail_compressed;
+}
+
+// Data blocks in placement order.  With `dedupe`, a compressed file whose
+// content (fingerprint) and blocks equal those of an earlier one points at
+// that file's blocks instead of getting its own (EROFS readers only follow
+// addresses; Linux keys compressed clusters by physical address).
+void assign_data(Layout &l, bool dedupe)
 {
 	uint64_t next = l.data_blkaddr;
+	std::unordered_map<std::string, const Node *> first;  // fingerprint -> owner of the blocks
 	for (Node *n : l.order) {
 		auto &at = n->at;
+		bool z = at.layout == DataLayout::CompressedCompact || at.layout == DataLayout::CompressedFull;
+		if (dedupe && z && at.nblocks && !at.z->fingerprint.empty()) {
+			auto [it, fresh] = first.try_emplace(at.z->fingerprint, n);
+			if (!fresh && same_blocks(*it->second, *n)) {
+				at.startblk = it->second->at.startblk;
+				at.data_shared = true;
+				l.shared_blocks += at.nblocks;
+				continue;
+			}
+		}
 		if (at.layout == DataLayout::ChunkBased) {
 			uint64_t csz = l.blksz << at.chunk_extra_bits;
 			for (size_t c = 0; c < at.chunk_addrs.size(); c++) {
@@ -196,7 +224,7 @@ Layout compute_layout(Tree &t, const XattrPlan &xp, const XattrPrefixes &pfx,
 	}
 	l.meta_end = place_all(recs, l);
 	l.data_blkaddr = round_up(l.meta_end, l.blksz) / l.blksz;
-	assign_data(l);
+	assign_data(l, in.dedupe);
 	if (t.root->at.nid > 0xFFFF)
 		throw Error("root inode number does not fit 16 bits", t.root->path);
 	return l;

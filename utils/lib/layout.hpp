@@ -26,6 +26,7 @@ struct Layout {
 	uint64_t data_blkaddr = 0;
 	uint64_t total_blocks = 0;
 	uint64_t data_bytes = 0;     // regular file content bytes (for progress)
+	uint64_t shared_blocks = 0;  // blocks not written again thanks to dedupe
 	bool any_chunked = false;
 	bool any_xattr_body = false;
 
@@ -37,6 +38,7 @@ struct LayoutInput {
 	int64_t epoch = 0;
 	uint64_t head_extra = 0;     // bytes after the superblock (compression configs)
 	bool compact_index = true;   // compressed files: compact or full index
+	bool dedupe = false;         // identical compressed files share their blocks
 };
 
 Layout compute_layout(Tree &t, const XattrPlan &xp, const XattrPrefixes &pfx,

@@ -1,6 +1,7 @@
 #include "mkfs.hpp"
 
 #include <cstdlib>
+#include <optional>
 #include <ctime>
 #include <sys/random.h>
 
@@ -11,6 +12,7 @@
 #include "output.hpp"
 #include "parallel.hpp"
 #include "progress.hpp"
+#include "spill.hpp"
 #include "xattr_plan.hpp"
 
 namespace erofs {
@@ -165,7 +167,7 @@ void fill(const MkfsOptions &o, const Layout &l, const XattrPlan &xp, TempImage 
 }
 
 // The compression step, with its own progress line.
-void compress(const MkfsOptions &o, Tree &t, const XattrPlan &xp)
+void compress(const MkfsOptions &o, Tree &t, const XattrPlan &xp, Spill &spill)
 {
 	std::atomic<uint64_t> files{0}, bytes{0};
 	uint64_t nfiles = 0, nbytes = 0;
@@ -173,8 +175,8 @@ void compress(const MkfsOptions &o, Tree &t, const XattrPlan &xp)
 		if (n->kind == Kind::Regular && !n->sparse && n->size)
 			nfiles++, nbytes += n->size;
 	Progress p(o.progress, files, nfiles, bytes, nbytes);
-	compress_files(t, o.source, o.compress, o.blkbits, xp, o.workers ? o.workers : default_workers(), &files,
-		       &bytes);
+	compress_files(t, o.source, o.compress, o.blkbits, xp, o.workers ? o.workers : default_workers(), &spill,
+		       &files, &bytes);
 }
 
 }  // namespace
@@ -193,10 +195,14 @@ MkfsResult build_image(const MkfsOptions &o)
 		throw Error("after-scan hook failed", o.after_scan_hook);
 	XattrPlan xp(t, b.prefixes, {o.xattr_tolerance, b.fp_id, o.warn});
 	const auto &c = o.compress;
-	if (c.enabled())
-		compress(o, t, xp);
+	// compressed blocks wait here for the fill (it copies them in place)
+	std::optional<Spill> spill;
+	if (c.enabled()) {
+		spill.emplace(o.image);
+		compress(o, t, xp, *spill);
+	}
 	auto cfgs = c.cfg_records(o.blkbits);
-	LayoutInput li{o.blkbits, b.epoch, cfgs.size(), !c.legacy_index};
+	LayoutInput li{o.blkbits, b.epoch, cfgs.size(), !c.legacy_index, c.enabled() && c.dedupe};
 	Layout l = compute_layout(t, xp, b.prefixes, li);
 	out.resize(l.image_size());
 	fill(o, l, xp, out);

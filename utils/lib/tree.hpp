@@ -53,6 +53,7 @@ struct Placement {
 	uint32_t name_filter = 0;
 	std::shared_ptr<const ZFile> z;        // compression result (regular files)
 	bool ztail_block = false;              // the inline pcluster got a block instead
+	bool data_shared = false;              // startblk is an identical file's data
 };
 
 struct Node {

@@ -43,6 +43,8 @@ struct ZExtent {
 	bool inline_tail = false;
 	uint32_t blk = 0;
 	uint32_t blocks = 0;
+
+	bool operator==(const ZExtent &) const = default;
 };
 
 struct ZIndexSpec {

@@ -129,6 +129,16 @@ namespace {
 
 using Getter = std::function<std::span<const uint8_t>(uint64_t pos, uint64_t len)>;
 
+// Moves the blocks held in memory to the spill file.
+void park(ZFile &z, Spill &spill)
+{
+	if (z.data.empty())
+		return;
+	z.spilled.push_back(spill.append(z.data));
+	z.spill = &spill;
+	std::vector<uint8_t>().swap(z.data);  // clear() would keep the memory
+}
+
 // Fixed-output compression, pcluster by pcluster (ONDISK c.10 rules):
 // a pcluster stays compressed only when its block-rounded size is smaller
 // than the input it covers (an inline tail counts unrounded); otherwise one
@@ -136,7 +146,7 @@ using Getter = std::function<std::span<const uint8_t>(uint64_t pos, uint64_t len
 // for the inode's tail.  Returns false when the file does not shrink by
 // more than its index (then it is stored flat).
 bool compress_stream(const Getter &get, uint64_t size, const CompressConfig &c, unsigned blkbits,
-		     Compressor &comp, ZFile &z, uint32_t pcluster)
+		     Compressor &comp, ZFile &z, uint32_t pcluster, Spill *spill)
 {
 	const uint64_t bs = uint64_t(1) << blkbits;
 	const uint64_t limit = c.extent_limit(blkbits);
@@ -149,6 +159,8 @@ bool compress_stream(const Getter &get, uint64_t size, const CompressConfig &c, 
 		size_t pad = right ? blocks * bs - bytes.size() : 0;
 		std::copy(bytes.begin(), bytes.end(), z.data.begin() + ptrdiff_t(at + pad));
 		z.blocks += blocks;
+		if (spill && z.data.size() >= kSpillPiece)
+			park(z, *spill);
 	};
 	double ratio = 4.0;  // what the previous pcluster achieved (a search hint)
 	for (uint64_t pos = 0; pos < size;) {
@@ -265,21 +277,8 @@ std::vector<CompressHint> load_compress_hints(const std::string &path, const Com
 	return out;
 }
 
-ZFile compress_content(std::vector<uint8_t> raw, const CompressConfig &c, unsigned blkbits, Compressor &comp)
-{
-	ZFile z;
-	std::span<const uint8_t> all(raw);
-	if (!compress_stream([&](uint64_t pos, uint64_t len) { return all.subspan(pos, len); }, raw.size(), c,
-			     blkbits, comp, z, c.pcluster_bytes(blkbits))) {
-		z = ZFile();
-		z.flat = true;
-		z.raw = std::move(raw);
-	}
-	return z;
-}
-
 void compress_files(Tree &t, const std::string &source, const CompressConfig &c, unsigned blkbits,
-		    const XattrPlan &xp, unsigned workers, std::atomic<uint64_t> *files_done,
+		    const XattrPlan &xp, unsigned workers, Spill *spill, std::atomic<uint64_t> *files_done,
 		    std::atomic<uint64_t> *bytes_done)
 {
 	std::vector<Node *> files;
@@ -322,21 +321,25 @@ void compress_files(Tree &t, const std::string &source, const CompressConfig &c,
 			z = std::make_shared<ZFile>();
 			std::span<const uint8_t> all(raw);
 			if (!compress_stream([&](uint64_t pos, uint64_t len) { return all.subspan(pos, len); }, n.size,
-					     c, blkbits, *comp, *z, pcluster)) {
-				*z = ZFile();
+					     c, blkbits, *comp, *z, pcluster, spill)) {
+				*z = ZFile();  // (blocks already parked stay unused)
 				z->flat = true;
-				z->raw = std::move(raw);
 			}
 		} else {
 			z = std::make_shared<ZFile>();
 			Window win(n, fd.get(), c.extent_limit(blkbits), h ? &*h : nullptr);
 			if (!compress_stream([&](uint64_t pos, uint64_t len) { return win.get(pos, len); }, n.size, c,
-					     blkbits, *comp, *z, pcluster)) {
-				*z = ZFile();
-				z->flat = z->reread = true;  // the fill step streams it again
+					     blkbits, *comp, *z, pcluster, spill)) {
+				*z = ZFile();  // (blocks already parked stay unused)
+				z->flat = true;
 			}
 		}
-		if (h && !z->reread)
+		// A flat file is read (and fingerprinted) again by the fill step:
+		// keeping incompressible content in memory until then would make
+		// mkfs hold all of it.
+		if (spill)
+			park(*z, *spill);
+		if (h && !z->flat)
 			z->fingerprint = fingerprint_value(h->finish());
 		z->alg = uint8_t(c.algs[ai].alg);
 		z->big = pcluster > (1u << blkbits);

@@ -13,6 +13,7 @@
 
 #include "codec.hpp"
 #include "scan.hpp"
+#include "spill.hpp"
 #include "tree.hpp"
 #include "xattr_plan.hpp"
 #include "zindex.hpp"
@@ -33,6 +34,7 @@ struct CompressConfig {
 	uint32_t pcluster = 0;        // max pcluster bytes (0: one block)
 	bool ztailpacking = false;
 	bool legacy_index = false;    // full 8-byte index instead of compact packs
+	bool dedupe = true;           // identical files (same fingerprint) share blocks
 	uint64_t max_extent = 0;      // max decompressed bytes per extent (0: default)
 
 	bool enabled() const { return !algs.empty(); }
@@ -51,10 +53,13 @@ struct CompressConfig {
 struct ZFile {
 	uint8_t alg = 0;                 // on-disk algorithm of HEAD1
 	bool big = false;                // pclusters may exceed a block
-	bool flat = false;               // did not shrink: stored uncompressed
-	bool reread = false;             // flat and too big to keep: read it again
-	std::vector<uint8_t> raw;        // the content, when flat
-	std::vector<uint8_t> data;       // pcluster blocks, blocks * blksz bytes
+	bool flat = false;               // did not shrink: stored uncompressed,
+	                                 // read again from the source by the fill
+	// Pcluster blocks, blocks * blksz bytes: first those parked in the
+	// spill file, in order, then those still in memory.
+	const Spill *spill = nullptr;
+	std::vector<Spill::Extent> spilled;
+	std::vector<uint8_t> data;
 	uint32_t blocks = 0;
 	std::vector<ZExtent> extents;
 	std::vector<uint8_t> tail;       // last pcluster, when it may go inline
@@ -67,18 +72,20 @@ struct ZFile {
 std::vector<CompressHint> load_compress_hints(const std::string &path, const CompressConfig &c,
 					     unsigned blkbits);
 
-// Compresses one file's content (exposed for tests).
-ZFile compress_content(std::vector<uint8_t> content, const CompressConfig &c, unsigned blkbits,
-		       Compressor &comp);
-
 // Files above this size are compressed through a sliding window instead
 // of being held in memory whole.
 inline constexpr uint64_t kWholeFileLimit = 64u << 20;
 
-// Fills Node::at.z for every regular, non-sparse file with data.
+// While a file is compressed, its pcluster blocks go to the spill file in
+// pieces of this size (when there is one).
+inline constexpr size_t kSpillPiece = 4u << 20;
+
+// Fills Node::at.z for every regular, non-sparse file with data, parking
+// the compressed blocks in `spill` (kept in memory when it is null).
 // `files_done` / `bytes_done` count what is compressed (for progress).
 void compress_files(Tree &t, const std::string &source, const CompressConfig &c, unsigned blkbits,
-		    const XattrPlan &xp, unsigned workers, std::atomic<uint64_t> *files_done = nullptr,
+		    const XattrPlan &xp, unsigned workers, Spill *spill,
+		    std::atomic<uint64_t> *files_done = nullptr,
 		    std::atomic<uint64_t> *bytes_done = nullptr);
 
 }  // namespace erofs

@@ -28,7 +28,8 @@ void usage(FILE *f)
 		"  -z ALG[,level=N][:ALG2]  compress: lz4, lz4hc (0..12, default 9), zstd (1..22, default 3),\n"
 		"                           lzma (0..9, default 6), deflate (1..12, default 9)\n"
 		"  -C BYTES                 max pcluster size (multiple of the block size, up to 1 MiB)\n"
-		"  -E OPT[,OPT...]          ztailpacking, legacy-compress (full 8-byte indexes)\n"
+		"  -E OPT[,OPT...]          ztailpacking, legacy-compress (full 8-byte indexes),\n"
+		"                           ^dedupe (identical compressed files get blocks each)\n"
 		"  --max-extent-bytes=N     max decompressed bytes per extent (default 4 MiB)\n"
 		"  --compress-hints=FILE    per-path pcluster size and algorithm (PCLUSTER REGEX [ALG#])\n"
 		"  -x N                     share xattrs used by more than N inodes (default 2; <0: no xattrs)\n"
@@ -100,8 +101,10 @@ void parse_extended(MkfsOptions &o, const std::string &v)
 			o.compress.ztailpacking = !off;
 		else if (name == "legacy-compress" && !off)
 			o.compress.legacy_index = true;
+		else if (name == "dedupe")
+			o.compress.dedupe = !off;
 		else
-			bad("unknown extended option '" + opt + "' (ztailpacking, legacy-compress)", "-E " + v);
+			bad("unknown extended option '" + opt + "' (ztailpacking, legacy-compress, dedupe)", "-E " + v);
 		if (comma == std::string::npos)
 			break;
 		start = comma + 1;

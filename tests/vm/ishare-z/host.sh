@@ -104,7 +104,18 @@ vhex=$(printf 'sha256:' | od -An -tx1 | tr -d ' \n')$v
 python3 "$mk" "$out/images/amb1.img" "$t/amb1" --fp "f=hex:${vhex}78"
 mkz -zlz4hc "$out/images/amb2.img" "$t/amb2"
 
-for d in A B iso amb1 amb2; do
+# Dedupe: A plus copies of big1 and big2 in one image; the copies share
+# the originals' blocks (pclusters) on disk
+mkdir -p "$t/D"
+cp -a "$t/A/." "$t/D/"
+cp "$t/A/shared/big1" "$t/D/copy1"
+cp "$t/A/shared/big2" "$t/D/copy2"
+mkz -zlz4hc "$out/images/zdup.img" "$t/D"
+mkz -zlz4hc -E^dedupe "$out/zdup-off.img" "$t/D"
+(($(stat -c %s "$out/images/zdup.img") < $(stat -c %s "$out/zdup-off.img"))) ||
+	{ echo "host.sh: zdup.img is not deduplicated" >&2; exit 1; }
+
+for d in A B D iso amb1 amb2; do
 	(cd "$t/$d" && find . -type f -print0 | sort -z | xargs -0 sha256sum) \
 		>"$out/data/$d.sha256"
 done

@@ -20,14 +20,45 @@ tree=$out/zoo
 
 # Fingerprints: the stock kernel lists trusted.erofs.fingerprint like any
 # xattr.  Expected values come from sha256sum, independently of mkfs.
+# with_fps SRC DST: a copy of SRC with the fingerprint xattr every
+# non-empty regular file should get
+with_fps() {
+	cp -a "$1" "$2"
+	find "$2" -type f -size +0 -print0 | while IFS= read -r -d '' f; do
+		setfattr -h -n trusted.erofs.fingerprint \
+			-v "0x$(printf 'sha256:' | od -An -tx1 | tr -d ' \n')$(sha256sum "$f" | cut -c1-64)" "$f"
+	done
+}
 "$mkfs" --quiet --ishare_key=trusted.erofs.fingerprint "$out/images/fp.img" "$tree"
-fp=$out/zoo-fp
-cp -a "$tree" "$fp"
-find "$fp" -type f -size +0 -print0 | while IFS= read -r -d '' f; do
-	setfattr -h -n trusted.erofs.fingerprint \
-		-v "0x$(printf 'sha256:' | od -An -tx1 | tr -d ' \n')$(sha256sum "$f" | cut -c1-64)" "$f"
+with_fps "$tree" "$out/zoo-fp"
+"$lib/expect.sh" "$out/zoo-fp" "$out/data/zoo-fp"
+
+# Every compressed variant the stock 6.12 module reads: LZ4 with 4 KiB
+# pclusters, LZ4HC with big pclusters and ztailpacking, full (legacy)
+# indexes, zstd, MicroLZMA, DEFLATE, and 1 KiB blocks.
+: >"$out/data/zimgs"
+for spec in "zlz4:-zlz4" "zlz4hc-big:-zlz4hc -C65536 -Eztailpacking" \
+	"zlegacy:-zlz4hc,level=12 -Elegacy-compress" "zzstd:-zzstd -C16384" \
+	"zlzma:-zlzma -C16384" "zdeflate:-zdeflate" "zb1024:-b 1024 -zlz4hc -C4096"; do
+	# shellcheck disable=SC2086
+	"$mkfs" --quiet ${spec#*:} "$out/images/${spec%%:*}.img" "$tree"
+	echo "${spec%%:*}.img" >>"$out/data/zimgs"
 done
-"$lib/expect.sh" "$fp" "$out/data/zoo-fp"
+
+# Identical compressed files share their blocks (dedupe, on with
+# fingerprints): the zoo plus three copies of compressible files.
+dup=$out/zoo-dup
+cp -a "$tree" "$dup"
+mkdir "$dup/dups"
+cp "$tree/sizes/f1048577" "$dup/dups/a"
+cp "$tree/sizes/f1048577" "$dup/dups/b"
+cp "$tree/sizes/zeros-300000" "$dup/dups/zeros"
+"$mkfs" --quiet -zlz4hc --ishare_key=trusted.erofs.fingerprint "$out/images/zdedupe.img" "$dup"
+"$mkfs" --quiet -zlz4hc -E^dedupe --ishare_key=trusted.erofs.fingerprint "$out/zdedupe-off.img" "$dup"
+(($(stat -c %s "$out/images/zdedupe.img") < $(stat -c %s "$out/zdedupe-off.img"))) ||
+	{ echo "host.sh: the deduplicated image is not smaller" >&2; exit 1; }
+with_fps "$dup" "$out/zoo-dup-fp"
+"$lib/expect.sh" "$out/zoo-dup-fp" "$out/data/zoo-dup-fp"
 
 # The guest compares xattrs with tests/vm/helpers/manifest (busybox has no
 # getfattr).  Prove here that manifest reports exactly what
