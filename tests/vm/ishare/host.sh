@@ -52,7 +52,15 @@ python3 "$mk" "$out/images/bad.img" "$t/bad" --fp empty=empty --fp big=big \
 python3 "$mk" "$out/images/bad2.img" "$t/bad"
 
 # Expected content hashes, one "HASH  ./path" per file of each tree.
-for d in A B iso amb1 amb2 bad; do
+# Executables: a static busybox in an uncompressed and an lz4hc image
+bb=$(command -v busybox)
+mkdir -p "$t/X" "$t/Y"
+cp "$bb" "$t/X/busybox"
+cp "$bb" "$t/Y/busybox"
+"$mkfs" --quiet --ishare_key=trusted.erofs.fingerprint "$out/images/xa.img" "$t/X"
+"$mkfs" --quiet -zlz4hc --ishare_key=trusted.erofs.fingerprint "$out/images/xb.img" "$t/Y"
+
+for d in A B X iso amb1 amb2 bad; do
 	(cd "$t/$d" && find . -type f -print0 | sort -z | xargs -0 sha256sum) \
 		>"$out/data/$d.sha256"
 done
