@@ -208,7 +208,7 @@ MkfsResult build_image(const MkfsOptions &o)
 	fill(o, l, xp, out);
 	write_head(out, l, xp, b.prefixes, make_superblock(b, l, t), cfgs);
 	out.commit();
-	return {l.order.size(), l.total_blocks, l.image_size()};
+	return {l.order.size(), l.total_blocks, l.image_size(), l.shared_blocks};
 }
 
 std::optional<std::array<uint8_t, 16>> parse_uuid(const std::string &s)

@@ -42,6 +42,7 @@ struct MkfsResult {
 	uint64_t inodes = 0;
 	uint64_t blocks = 0;
 	uint64_t image_bytes = 0;
+	uint64_t shared_blocks = 0;  // blocks identical files did not store again
 };
 
 MkfsResult build_image(const MkfsOptions &opt);

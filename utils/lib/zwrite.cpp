@@ -312,31 +312,28 @@ void compress_files(Tree &t, const std::string &source, const CompressConfig &c,
 		std::optional<Sha256> h;
 		if (xp.has_fingerprint(n))
 			h.emplace();
-		std::shared_ptr<ZFile> z;
+		auto z = std::make_shared<ZFile>();
+		bool shrunk;
 		if (n.size <= kWholeFileLimit) {
 			std::vector<uint8_t> raw(n.size);
 			read_exact(fd.get(), raw, 0, n);
 			if (h)
 				h->update(raw);
-			z = std::make_shared<ZFile>();
 			std::span<const uint8_t> all(raw);
-			if (!compress_stream([&](uint64_t pos, uint64_t len) { return all.subspan(pos, len); }, n.size,
-					     c, blkbits, *comp, *z, pcluster, spill)) {
-				*z = ZFile();  // (blocks already parked stay unused)
-				z->flat = true;
-			}
+			shrunk = compress_stream([&](uint64_t pos, uint64_t len) { return all.subspan(pos, len); },
+						 n.size, c, blkbits, *comp, *z, pcluster, spill);
 		} else {
-			z = std::make_shared<ZFile>();
 			Window win(n, fd.get(), c.extent_limit(blkbits), h ? &*h : nullptr);
-			if (!compress_stream([&](uint64_t pos, uint64_t len) { return win.get(pos, len); }, n.size, c,
-					     blkbits, *comp, *z, pcluster, spill)) {
-				*z = ZFile();  // (blocks already parked stay unused)
-				z->flat = true;
-			}
+			shrunk = compress_stream([&](uint64_t pos, uint64_t len) { return win.get(pos, len); }, n.size,
+						 c, blkbits, *comp, *z, pcluster, spill);
 		}
-		// A flat file is read (and fingerprinted) again by the fill step:
-		// keeping incompressible content in memory until then would make
-		// mkfs hold all of it.
+		if (!shrunk) {
+			*z = ZFile();  // (blocks already parked stay unused)
+			z->flat = true;
+		}
+		// The blocks still in memory join the others in the spill file.  A
+		// flat file keeps nothing: the fill step reads (and fingerprints) it
+		// again, rather than mkfs holding all incompressible content.
 		if (spill)
 			park(*z, *spill);
 		if (h && !z->flat)

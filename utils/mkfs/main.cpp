@@ -200,10 +200,14 @@ int run(int argc, char **argv)
 	o.progress = tty;
 	o.warn = [](const std::string &m) { std::fprintf(stderr, "%s: warning: %s\n", kTool, m.c_str()); };
 	auto r = build_image(o);
-	if (tty)
-		std::printf("%s: %llu inodes, %llu blocks, %s\n", o.image.c_str(),
-			    (unsigned long long)r.inodes, (unsigned long long)r.blocks,
-			    human_bytes(r.image_bytes).c_str());
+	if (tty) {
+		std::printf("%s: %llu inodes, %llu blocks, %s", o.image.c_str(), (unsigned long long)r.inodes,
+			    (unsigned long long)r.blocks, human_bytes(r.image_bytes).c_str());
+		if (r.shared_blocks)
+			std::printf(" (%llu blocks of identical files stored once)",
+				    (unsigned long long)r.shared_blocks);
+		std::printf("\n");
+	}
 	return 0;
 }
 
