@@ -15,9 +15,10 @@
 # binary of its source package) at version A (bookworm point release) or B
 # (bookworm-security), found at run time with `apt-cache madison`.  Both are
 # slimmed like Debian's slim images and built with mkfs.erofs++ and
-# fingerprints, uncompressed ("plain") and with -zlz4hc ("lz4hc").  The guest (scripts/bench/pagecache/, run by
-# scripts/vm/run.sh on virtio disks) measures Cached for every file read
-# with and without a shared domain_id, and times the read paths.
+# fingerprints, uncompressed ("plain") and with -zlz4hc ("lz4hc").  The
+# guest (scripts/bench/pagecache/, run by scripts/vm/run.sh on virtio
+# disks) measures Cached for every file read with and without a shared
+# domain_id, and times the read paths.
 set -euo pipefail
 
 usage() { sed -n '4,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
