@@ -67,6 +67,16 @@ RunResult run(const std::string &cmdline)
 std::string mkfs_bin() { return MKFS_BIN; }
 std::string inspect_bin() { return INSPECT_BIN; }
 
+RunResult mkfs(const std::string &args)
+{
+	return run(quote(mkfs_bin()) + " " + args);
+}
+
+RunResult inspect(const std::string &args)
+{
+	return run(quote(inspect_bin()) + " " + args);
+}
+
 void write_file(const std::string &path, const std::string &data)
 {
 	std::ofstream f(path, std::ios::binary | std::ios::trunc);

@@ -31,6 +31,9 @@ struct RunResult {
 RunResult run(const std::string &cmdline);
 std::string mkfs_bin();
 std::string inspect_bin();
+// The tools with an argument string (quote paths yourself).
+RunResult mkfs(const std::string &args);
+RunResult inspect(const std::string &args);
 std::string quote(const std::string &s);
 
 void write_file(const std::string &path, const std::string &data);

@@ -28,16 +28,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-RunResult mkfs(const std::string &args)
-{
-	return run(quote(mkfs_bin()) + " " + args);
-}
-
-RunResult inspect(const std::string &args)
-{
-	return run(quote(inspect_bin()) + " " + args);
-}
-
 // Word salad from a fixed vocabulary: compresses roughly 3:1 like text.
 std::string text_bytes(size_t n, uint32_t seed)
 {

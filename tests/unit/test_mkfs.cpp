@@ -14,20 +14,6 @@
 using namespace testutil;
 namespace fs = std::filesystem;
 
-namespace {
-
-RunResult mkfs(const std::string &args)
-{
-	return run(quote(mkfs_bin()) + " " + args);
-}
-
-RunResult inspect(const std::string &args)
-{
-	return run(quote(inspect_bin()) + " " + args);
-}
-
-}  // namespace
-
 TEST_CASE("round trip: zoo -> image -> extract gives the same tree", "[mkfs][roundtrip]")
 {
 	TempDir t;
