@@ -59,12 +59,14 @@ void plan_chunks(Node &n, uint64_t blksz)
 	}
 }
 
-// Metadata bytes of one node before placement: inode + xattr body (+ chunk
-// map), and the tail it would like to keep inline.
+// Metadata bytes of one node before placement: inode + xattr body (the
+// head, kept in one block) (+ compressed index or chunk map), and the tail
+// it would like to keep inline.
 struct Record {
 	Node *n;
 	uint64_t meta;
 	uint64_t tail;
+	uint64_t head;
 };
 
 Record plan_record(Node &n, const LayoutInput &in, Layout &l)
@@ -76,12 +78,13 @@ Record plan_record(Node &n, const LayoutInput &in, Layout &l)
 	at.layout = DataLayout::FlatPlain;
 	at.tail_size = 0;
 	at.nblocks = n.size / bs;
-	Record r{&n, (at.extended ? InodeExtended::kSize : InodeCompact::kSize) + at.xattr_size, 0};
+	uint64_t head = (at.extended ? InodeExtended::kSize : InodeCompact::kSize) + at.xattr_size;
+	Record r{&n, head, 0, head};
 	if (n.kind == Kind::Regular && at.z && !at.z->flat) {  // (flat ones are planned as usual)
 		at.layout = in.compact_index ? DataLayout::CompressedCompact : DataLayout::CompressedFull;
 		at.nblocks = at.z->blocks;
-		uint64_t head = round_up(r.meta, 8);  // records start 32-aligned
-		r.meta = head + zindex_bytes(in.compact_index, n.size, l.blkbits, head);
+		uint64_t ihead = round_up(r.meta, 8);  // records start 32-aligned
+		r.meta = ihead + zindex_bytes(in.compact_index, n.size, l.blkbits, ihead);
 		r.tail = at.z->tail.size();
 	} else if (n.kind == Kind::Regular && n.sparse) {
 		plan_chunks(n, bs);
@@ -99,7 +102,7 @@ void place_record(const Record &r, MetaAllocator &alloc, const Layout &l)
 	auto &at = r.n->at;
 	bool z = at.layout == DataLayout::CompressedCompact || at.layout == DataLayout::CompressedFull;
 	std::optional<uint64_t> pos;
-	if (r.tail && r.meta + r.tail <= l.blksz && (pos = alloc.place(r.meta, r.tail))) {
+	if (r.tail && r.meta + r.tail <= l.blksz && (pos = alloc.place(r.meta, r.tail, r.head))) {
 		if (!z)
 			at.layout = DataLayout::FlatInline;
 		at.tail_size = uint32_t(r.tail);
@@ -108,7 +111,7 @@ void place_record(const Record &r, MetaAllocator &alloc, const Layout &l)
 		at.ztail_block = z;
 	}
 	if (!pos)
-		pos = alloc.place(r.meta, 0);
+		pos = alloc.place(r.meta, 0, r.head);
 	at.meta_off = *pos;
 	at.nid = (*pos - uint64_t(l.meta_blkaddr) * l.blksz) >> kSlotBits;
 }
@@ -117,7 +120,8 @@ void place_record(const Record &r, MetaAllocator &alloc, const Layout &l)
 // block, then the smaller ones with an inline tail, each group in placement
 // order: big records first leave gaps that the small ones fill (close to
 // first-fit decreasing).  Records without a tail (most compressed inodes)
-// come last: they may cross block boundaries, so they fill what is left.
+// come last: their indexes may cross block boundaries, so they fill what
+// is left.
 uint64_t place_all(std::vector<Record> &recs, Layout &l)
 {
 	MetaAllocator alloc(l.blksz, l.inode_off);

@@ -29,23 +29,32 @@ std::optional<uint64_t> MetaAllocator::from_gap(uint64_t need)
 	return pos;
 }
 
-std::optional<uint64_t> MetaAllocator::place(uint64_t meta, uint64_t tail)
+std::optional<uint64_t> MetaAllocator::place(uint64_t meta, uint64_t tail, uint64_t head)
 {
 	uint64_t need = meta + tail;
 	if (need <= bs_) {
-		if (auto p = from_gap(need))
+		if (auto p = from_gap(need))  // gaps lie within one block
 			return p;
 	}
-	uint64_t pos = cur_;
-	if (tail && (pos + meta) % bs_ + tail > bs_) {
-		// Let the inode end the current block so that the tail starts
-		// the next one; the bytes skipped become a gap.
-		pos = round_up(round_up(cur_ + meta, bs_) - meta, kSlot);
-		if ((pos + meta) % bs_ + tail > bs_)
-			return std::nullopt;  // caller stores the tail in a block
-		add_gap(cur_, std::min(pos, round_up(cur_ + 1, bs_)));
-	}
-	cur_ = round_up(pos + need, kSlot);
+	if (head > bs_)
+		head = 0;
+	auto fits = [&](uint64_t p) {
+		return p % bs_ + head <= bs_ && (!tail || (p + meta) % bs_ + tail <= bs_);
+	};
+	// Where the record goes next, else where the inode ends the current
+	// block so that the tail starts the next one, else the next block.
+	uint64_t at_end = round_up(round_up(cur_ + meta, bs_) - meta, kSlot);
+	std::optional<uint64_t> pos;
+	for (uint64_t p : {cur_, tail ? at_end : cur_, round_up(cur_, bs_)})
+		if (fits(p)) {
+			pos = p;
+			break;
+		}
+	if (!pos)
+		return std::nullopt;  // only with a tail: caller stores it in a block
+	if (*pos > cur_)
+		add_gap(cur_, std::min(*pos, round_up(cur_ + 1, bs_)));
+	cur_ = round_up(*pos + need, kSlot);
 	return pos;
 }
 

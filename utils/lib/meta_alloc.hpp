@@ -1,8 +1,11 @@
 // Allocation of 32-byte aligned metadata records (inode + xattr body +
-// optional inline tail).  A record with a tail must keep the tail inside
-// one block (the inode and xattrs may end the previous block); space
-// skipped to satisfy that is remembered as a gap and reused best-fit by
-// later records.
+// optional index or chunk map + optional inline tail).  The head of a
+// record (inode + xattr body) stays inside one block, so a kernel reads an
+// inode and its xattrs, the page-cache sharing fingerprint among them,
+// from a single metadata block; only what follows (compressed indexes, a
+// chunk map) may run into the next.  A tail must also stay inside one
+// block.  Space skipped for either rule is remembered as a gap and reused
+// best-fit by later records.
 // Deterministic: the result depends only on the sequence of requests.
 #pragma once
 
@@ -17,9 +20,11 @@ class MetaAllocator {
 public:
 	MetaAllocator(uint64_t blksz, uint64_t start) : bs_(blksz), cur_(start) {}
 
-	// Position for `meta` bytes followed by a `tail` that must not cross a
-	// block boundary; nullopt when the tail cannot be kept inline.
-	std::optional<uint64_t> place(uint64_t meta, uint64_t tail);
+	// Position for `meta` bytes, the first `head` of which must not cross
+	// a block boundary (ignored if longer than a block), followed by a
+	// `tail` that must not cross one either; nullopt when the tail cannot
+	// be kept inline.
+	std::optional<uint64_t> place(uint64_t meta, uint64_t tail, uint64_t head);
 	uint64_t end() const { return cur_; }
 
 private:
