@@ -144,13 +144,107 @@ static int erofs_ishare_load_name(struct super_block *sb)
 		return -EFSCORRUPTED;
 	}
 	sbi->ishare.name = name;
+	sbi->ishare.name_len = pf->infix_len;
 	sbi->ishare.name_index = pf->prefix->base_index;
+	/* the name filter bit erofs_getxattr() tests, same hash and seed */
+	sbi->ishare.filter_bit = 0;
+	if (erofs_sb_has_xattr_filter(sbi) && !sbi->xattr_filter_reserved)
+		sbi->ishare.filter_bit = 1U << (xxh32(name, pf->infix_len,
+				EROFS_XATTR_FILTER_SEED + pf->prefix->base_index) &
+				(EROFS_XATTR_FILTER_BITS - 1));
 	return 0;
+}
+
+/*
+ * Does inline xattr entry @e carry the fingerprint?  The same rule as
+ * erofs_getxattr(): the entry's full name (long prefix infix + own name)
+ * under the same short prefix index.
+ */
+static bool erofs_ishare_entry_match(struct erofs_sb_info *sbi,
+				     const struct erofs_xattr_entry *e)
+{
+	const char *name = sbi->ishare.name;
+	unsigned int len = sbi->ishare.name_len;
+	const struct erofs_xattr_prefix_item *pf;
+	unsigned int id;
+
+	if (!(e->e_name_index & EROFS_XATTR_LONG_PREFIX))
+		return e->e_name_index == sbi->ishare.name_index &&
+			e->e_name_len == len && !memcmp(e->e_name, name, len);
+
+	id = e->e_name_index & EROFS_XATTR_LONG_PREFIX_MASK;
+	if (id >= sbi->xattr_prefix_count)
+		return false;
+	pf = &sbi->xattr_prefixes[id];
+	return pf->prefix->base_index == sbi->ishare.name_index &&
+		pf->infix_len + e->e_name_len == len &&
+		!memcmp(name, pf->prefix->infix, pf->infix_len) &&
+		!memcmp(name + pf->infix_len, e->e_name, e->e_name_len);
+}
+
+/*
+ * Called by erofs_read_inode() while the inode's block is mapped:
+ * @ibody is where the xattr body starts, @avail the bytes of the block
+ * from there.  Reading the fingerprint here saves erofs_getxattr() going
+ * through the metadata cache again (its cost showed in every cold open).
+ * Only the plain case is handled: the whole body in this block, the first
+ * matching inline entry, a value of at most EROFS_ISHARE_FP_INLINE bytes.
+ * Anything else (the body runs into the next block, a match could be a
+ * shared xattr, a long value, a malformed entry) leaves -EAGAIN, and the
+ * join asks erofs_getxattr(), which has the final word and the errors.
+ */
+void erofs_ishare_peek(struct inode *inode, const void *ibody,
+		       unsigned int avail, struct erofs_ishare_peek *pk)
+{
+	struct erofs_sb_info *sbi = EROFS_I_SB(inode);
+	const struct erofs_xattr_ibody_header *ih = ibody;
+	const struct erofs_xattr_entry *e;
+	unsigned int end = EROFS_I(inode)->xattr_isize, pos, vlen, esz;
+
+	if (!sbi->ishare.name || !S_ISREG(inode->i_mode) || !inode->i_size)
+		return;
+	if (!end) {
+		pk->len = -ENOATTR;
+		return;
+	}
+	/* a bare header is an error for erofs_getxattr() to report */
+	if (end <= sizeof(*ih) || end > avail ||
+	    sbi->ishare.name_len > EROFS_NAME_LEN)
+		return;
+	if (le32_to_cpu(ih->h_name_filter) & sbi->ishare.filter_bit) {
+		pk->len = -ENOATTR;
+		return;
+	}
+	pos = sizeof(*ih) + sizeof(__le32) * ih->h_shared_count;
+	while (pos < end) {
+		e = ibody + pos;
+		if (end - pos < sizeof(*e))
+			return;
+		vlen = le16_to_cpu(e->e_value_size);
+		esz = EROFS_XATTR_ALIGN(sizeof(*e) + e->e_name_len + vlen);
+		if (esz > end - pos)
+			return;
+		if (erofs_ishare_entry_match(sbi, e)) {
+			if (vlen <= sizeof(pk->fp)) {
+				memcpy(pk->fp, e->e_name + e->e_name_len, vlen);
+				pk->len = vlen;
+			}
+			return;
+		}
+		pos += esz;
+	}
+	if (!ih->h_shared_count)
+		pk->len = -ENOATTR;
 }
 #else
 static int erofs_ishare_load_name(struct super_block *sb)
 {
 	return -EOPNOTSUPP;
+}
+
+void erofs_ishare_peek(struct inode *inode, const void *ibody,
+		       unsigned int avail, struct erofs_ishare_peek *pk)
+{
 }
 #endif
 
@@ -283,30 +377,35 @@ static bool erofs_ishare_can_join(struct inode *inode)
 	return false;
 }
 
-/* room on the stack for common fingerprints (SHA-256: 32 bytes) */
-#define EROFS_ISHARE_FP_ONSTACK	64
-
 /*
- * Read the fingerprint value (1..block size bytes, else do not share) and
- * return the key made of it.  Most values fit the stack buffer; a longer
- * one is read again into a block-sized one.
+ * Make the key from the fingerprint value (1..block size bytes, else do
+ * not share).  Most files come with the value erofs_read_inode() found;
+ * the others ask erofs_getxattr(), into the stack buffer and, for a
+ * longer value, again into a block-sized one.
  */
-static u8 *erofs_ishare_read_key(struct inode *inode, unsigned int *keylen)
+static u8 *erofs_ishare_read_key(struct inode *inode,
+				 const struct erofs_ishare_peek *pk,
+				 unsigned int *keylen)
 {
 	struct erofs_sb_info *sbi = EROFS_I_SB(inode);
-	u8 onstack[EROFS_ISHARE_FP_ONSTACK];
-	void *fp = onstack;
+	u8 onstack[EROFS_ISHARE_FP_INLINE];
+	const void *fp = pk->fp;
+	void *big = NULL;
 	u8 *key = NULL;
-	int len;
+	int len = pk->len;
 
-	len = erofs_getxattr(inode, sbi->ishare.name_index, sbi->ishare.name,
-			     onstack, sizeof(onstack));
-	if (len == -ERANGE) {
-		fp = kmalloc(i_blocksize(inode), GFP_KERNEL);
-		if (!fp)
-			return NULL;
+	if (len == -EAGAIN) {
+		fp = onstack;
 		len = erofs_getxattr(inode, sbi->ishare.name_index,
-				     sbi->ishare.name, fp, i_blocksize(inode));
+				     sbi->ishare.name, onstack, sizeof(onstack));
+	}
+	if (len == -ERANGE) {
+		big = kmalloc(i_blocksize(inode), GFP_KERNEL);
+		if (!big)
+			return NULL;
+		fp = big;
+		len = erofs_getxattr(inode, sbi->ishare.name_index,
+				     sbi->ishare.name, big, i_blocksize(inode));
 	}
 	if (len > 0)
 		key = erofs_ishare_make_key(fp, len, sbi->ishare.domain, keylen);
@@ -317,8 +416,7 @@ static u8 *erofs_ishare_read_key(struct inode *inode, unsigned int *keylen)
 	else if (len != -ENOATTR)
 		erofs_ishare_warn(inode, "cannot read fingerprint (%d), not shared",
 				  len);
-	if (fp != onstack)
-		kfree(fp);
+	kfree(big);
 	return key;
 }
 
@@ -342,7 +440,7 @@ static void erofs_ishare_link(struct inode *inode, struct inode *shared)
  * Called at the end of inode fill, while @inode is still I_NEW: nobody
  * else can use it yet.  Any failure leaves the file unshared.
  */
-void erofs_ishare_join(struct inode *inode)
+void erofs_ishare_join(struct inode *inode, const struct erofs_ishare_peek *pk)
 {
 	struct inode *shared;
 	unsigned int keylen;
@@ -350,7 +448,7 @@ void erofs_ishare_join(struct inode *inode)
 
 	if (!erofs_ishare_can_join(inode))
 		return;
-	key = erofs_ishare_read_key(inode, &keylen);
+	key = erofs_ishare_read_key(inode, pk, &keylen);
 	if (!key)
 		return;
 	shared = erofs_ishare_iget(key, keylen, inode);

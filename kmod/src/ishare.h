@@ -24,7 +24,23 @@ struct erofs_sb_info;
 struct erofs_ishare_sb {
 	char *domain;		/* domain_id=: a secret, never printed */
 	char *name;		/* fingerprint xattr name infix, NUL-terminated */
+	unsigned int name_len;
 	int name_index;		/* its short xattr prefix index */
+	u32 filter_bit;		/* its bit in h_name_filter, 0: no filter */
+};
+
+/* room for common fingerprints (SHA-256: 32 bytes) */
+#define EROFS_ISHARE_FP_INLINE	64
+
+/*
+ * The fingerprint as erofs_read_inode() found it in the inode's own block,
+ * kept on erofs_fill_inode()'s stack until erofs_ishare_join().  @len is
+ * the value length, -ENOATTR when the file has none, or -EAGAIN when the
+ * block alone cannot tell (erofs_getxattr() will).
+ */
+struct erofs_ishare_peek {
+	int len;
+	u8 fp[EROFS_ISHARE_FP_INLINE];
 };
 
 /*
@@ -60,7 +76,9 @@ int erofs_ishare_reconfigure(struct fs_context *fc, struct erofs_sb_info *sbi,
 int erofs_ishare_fill_super(struct super_block *sb);
 void erofs_ishare_free_sb(struct erofs_ishare_sb *isb);
 
-void erofs_ishare_join(struct inode *inode);
+void erofs_ishare_peek(struct inode *inode, const void *ibody,
+		       unsigned int avail, struct erofs_ishare_peek *pk);
+void erofs_ishare_join(struct inode *inode, const struct erofs_ishare_peek *pk);
 void erofs_ishare_leave(struct inode *inode);
 
 void erofs_ishare_fill_begin(struct inode *shared,

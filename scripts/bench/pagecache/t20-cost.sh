@@ -9,6 +9,7 @@
 #   mmap   mmap + touch every page, warm      (best of 3, interleaved)
 #   open   open/close every file 3 times, warm (best of 3, interleaved)
 #   copen  open/close every file after a drop (lookup, inode fill, joining)
+#          (best of 3, interleaved, caches dropped before each)
 # One "C kind=K pass=N mode=on|off cold=NS ..." diagnostic per round and
 # mount.
 . /suite/lib.sh
@@ -54,7 +55,7 @@ while [ $# -ge 3 ]; do
 		timed warm 3 0 read
 		timed mmap 3 0 mmap
 		timed open 3 0 open -r 3
-		timed copen 1 1 open
+		timed copen 3 1 open
 		ok=yes
 		for v in $cold_off $cold_on $warm_off $warm_on $mmap_off $mmap_on \
 			$open_off $open_on $copen_off $copen_on; do

@@ -10,7 +10,7 @@ out=${1:?usage: host.sh OUTDIR}
 mk=$TOP/tests/vm/lib/mkishare.py
 t=$out/trees
 rm -rf "$t"
-mkdir -p "$t/A/shared" "$t/B/shared" "$t/iso" "$t/amb1" "$t/amb2" "$t/bad"
+mkdir -p "$t/A/shared" "$t/B/shared" "$t/iso" "$t/amb1" "$t/amb2" "$t/bad" "$t/fpr"
 rnd() { head -c "$2" /dev/urandom >"$1"; }
 
 # A and B share shared/*, and each has a file of its own.
@@ -41,15 +41,25 @@ vhex=$(printf 'sha256:' | od -An -tx1 | tr -d ' \n')$v
 python3 "$mk" "$out/images/amb1.img" "$t/amb1" --fp "f=hex:${vhex}78"
 python3 "$mk" "$out/images/amb2.img" "$t/amb2" --fp "f=hex:${vhex}"
 
-# Bad fingerprints: empty, longer than a block, none; one good file.
+# Bad fingerprints: empty, longer than a block, none, an entry running
+# past the xattr body; one good file.
 rnd "$t/bad/empty" 8192
 rnd "$t/bad/big" 8192
 rnd "$t/bad/nofp" 8192
+rnd "$t/bad/overrun" 8192
 rnd "$t/bad/good" 8192
 python3 "$mk" "$out/images/bad.img" "$t/bad" --fp empty=empty --fp big=big \
-	--fp nofp=none
+	--fp nofp=none --fp overrun=overrun
 # The same files with good fingerprints.
 python3 "$mk" "$out/images/bad2.img" "$t/bad"
+
+# Fingerprints in each place a writer may put them (t35): a body running
+# into the next block, after another xattr, 64, 65 and 3000-byte values;
+# then the same values in the plain layout.
+for f in cross lead v64 v65 v3k; do rnd "$t/fpr/$f" 20000; done
+fps=(--fp v64=len:64 --fp v65=len:65 --fp v3k=len:3000)
+python3 "$mk" "$out/images/fpr1.img" "$t/fpr" --cross cross --lead lead "${fps[@]}"
+python3 "$mk" "$out/images/fpr2.img" "$t/fpr" "${fps[@]}"
 
 # Expected content hashes, one "HASH  ./path" per file of each tree.
 # Executables: a static busybox in an uncompressed and an lz4hc image
@@ -60,7 +70,7 @@ cp "$bb" "$t/Y/busybox"
 "$mkfs" --quiet --ishare_key=trusted.erofs.fingerprint "$out/images/xa.img" "$t/X"
 "$mkfs" --quiet -zlz4hc --ishare_key=trusted.erofs.fingerprint "$out/images/xb.img" "$t/Y"
 
-for d in A B X iso amb1 amb2 bad; do
+for d in A B X iso amb1 amb2 bad fpr; do
 	(cd "$t/$d" && find . -type f -print0 | sort -z | xargs -0 sha256sum) \
 		>"$out/data/$d.sha256"
 done

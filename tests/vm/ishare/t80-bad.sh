@@ -1,9 +1,10 @@
-# Bad input: empty and oversized fingerprints, files without one, and an
-# image whose fingerprint name no file carries.  None of them shares, all
-# read back exactly, no oops.  (Prefix id out of range: t10-options.)
+# Bad input: empty and oversized fingerprints, files without one, an xattr
+# entry claiming more bytes than its inode's xattr body has, and an image
+# whose fingerprint name no file carries.  None of them shares, all read
+# back exactly, no oops.  (Prefix id out of range: t10-options.)
 . /suite/lib.sh
 . /suite/data/ish.sh
-plan 20
+plan 24
 
 check "modprobe erofs" modprobe erofs
 for mode in block file; do
@@ -13,11 +14,13 @@ for mode in block file; do
 	is "$mode: empty fingerprint does not share" "$(res /mnt/y/empty)" 0/2
 	is "$mode: oversized fingerprint does not share" "$(res /mnt/y/big)" 0/2
 	is "$mode: no fingerprint does not share" "$(res /mnt/y/nofp)" 0/2
+	is "$mode: overrunning fingerprint entry does not share" "$(res /mnt/y/overrun)" 0/2
 	is "$mode: a good fingerprint still shares" "$(res /mnt/y/good)" 2/2
 	hashes_match "$mode: bad fingerprints read back exactly" /mnt/x bad
 	umount_all
 	check "$mode: warned about the empty one" sh -c 'dmesg | grep -q "empty fingerprint, not shared"'
 	check "$mode: warned about the oversized one" sh -c 'dmesg | grep -q "fingerprint longer than a block, not shared"'
+	check "$mode: warned about the corrupt one" sh -c 'dmesg | grep -q "cannot read fingerprint (-117), not shared"'
 
 	drop
 	mount_image $mode b.img /mnt/b domain_id=d

@@ -16,8 +16,14 @@
 #                      long prefix), not under the name sb byte 105 gives
 #   --fp PATH=SPEC     fingerprint of file PATH (relative to SRCDIR):
 #                      none | empty | big | hex:HEX | like:OTHERPATH |
-#                      of:HOSTFILE (fingerprint of another file's bytes)
+#                      of:HOSTFILE (fingerprint of another file's bytes) |
+#                      len:N (the default one, repeated to N bytes) |
+#                      overrun (the default one, in an entry whose value
+#                      size claims more bytes than the xattr body has)
 #                      default: "sha256:" + sha256(content)
+#   --cross PATH       place PATH's inode 64 bytes before a block ends, so
+#                      its xattr body runs into the next block
+#   --lead PATH        an xattr user.lead=x before PATH's fingerprint
 import hashlib
 import os
 import stat
@@ -40,6 +46,7 @@ class Node:
         self.fp = None
         self.nid = self.blk = 0
         self.inline = b""
+        self.overrun = False
 
 
 def scan(root):
@@ -63,12 +70,20 @@ def scan(root):
     return nodes
 
 
-def xattr_body(value, pfx_index):
-    if value is None:
+def xattr_entry(name_index, name, value, size=None):
+    size = len(value) if size is None else size
+    ent = struct.pack("<BBH", len(name), name_index, size) + name + value
+    return ent + b"\0" * (-len(ent) % 4)
+
+
+def xattr_body(value, pfx_index, lead, overrun):
+    ents = [xattr_entry(1, b"lead", b"x")] if lead else []
+    if value is not None:
+        ents.append(xattr_entry(0x80 | pfx_index, b"", value,
+                                0xFFFF if overrun else None))
+    if not ents:
         return b""
-    ent = struct.pack("<BBH", 0, 0x80 | pfx_index, len(value)) + value
-    ent += b"\0" * (-len(ent) % 4)
-    return struct.pack("<IB7x", 0, 0) + ent
+    return struct.pack("<IB7x", 0, 0) + b"".join(ents)
 
 
 def dir_blocks(n, parent_nid):
@@ -102,7 +117,7 @@ def dir_blocks(n, parent_nid):
 def main(argv):
     out, root = argv[0], argv[1]
     name, pid, ishare, inline, fps = "trusted.erofs.fingerprint", 0, True, False, {}
-    fname = None
+    fname, cross, lead = None, set(), set()
     it = iter(argv[2:])
     for a in it:
         if a == "--name":
@@ -113,6 +128,10 @@ def main(argv):
             ishare = False
         elif a == "--files-name":
             fname = next(it)
+        elif a == "--cross":
+            cross.add(next(it))
+        elif a == "--lead":
+            lead.add(next(it))
         elif a == "--inline":
             inline = True
         elif a == "--fp":
@@ -129,11 +148,16 @@ def main(argv):
         if not stat.S_ISREG(n.st.st_mode) or not n.data:
             continue
         spec = fps.get(n.rel, "auto")
+        n.overrun = spec == "overrun"
+        if n.overrun:
+            spec = "auto"
         n.fp = {"auto": lambda: fp_default(n.data), "none": lambda: None,
                 "empty": lambda: b"", "big": lambda: b"x" * (BLK + 1)}.get(
             spec, lambda: None)()
         if spec.startswith("hex:"):
             n.fp = bytes.fromhex(spec[4:])
+        elif spec.startswith("len:"):
+            n.fp = (fp_default(n.data) * BLK)[:int(spec[4:])]
         elif spec.startswith("like:"):
             n.fp = fp_default(byrel[spec[5:]].data)
         elif spec.startswith("of:"):
@@ -143,8 +167,10 @@ def main(argv):
     # metadata: inodes from block 1 on, 32-byte slots
     meta, pos = 1, 0
     for n in nodes:
-        xb = xattr_body(n.fp, epfx)
+        xb = xattr_body(n.fp, epfx, n.rel in lead, n.overrun)
         n.xattr = xb
+        if n.rel in cross:
+            pos = (pos // BLK + (pos % BLK > BLK - 64) + 1) * BLK - 64
         if stat.S_ISREG(n.st.st_mode) and inline and len(n.data) % BLK:
             n.inline = n.data[len(n.data) // BLK * BLK:]
         need = 32 + len(xb) + len(n.inline)
