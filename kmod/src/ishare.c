@@ -380,25 +380,22 @@ static bool erofs_ishare_can_join(struct inode *inode)
 /*
  * Make the key from the fingerprint value (1..block size bytes, else do
  * not share).  Most files come with the value erofs_read_inode() found;
- * the others ask erofs_getxattr(), into the stack buffer and, for a
- * longer value, again into a block-sized one.
+ * the others ask erofs_getxattr(), into @pk's buffer and, for a longer
+ * value, again into a block-sized one.
  */
 static u8 *erofs_ishare_read_key(struct inode *inode,
-				 const struct erofs_ishare_peek *pk,
+				 struct erofs_ishare_peek *pk,
 				 unsigned int *keylen)
 {
 	struct erofs_sb_info *sbi = EROFS_I_SB(inode);
-	u8 onstack[EROFS_ISHARE_FP_INLINE];
 	const void *fp = pk->fp;
 	void *big = NULL;
 	u8 *key = NULL;
 	int len = pk->len;
 
-	if (len == -EAGAIN) {
-		fp = onstack;
+	if (len == -EAGAIN)
 		len = erofs_getxattr(inode, sbi->ishare.name_index,
-				     sbi->ishare.name, onstack, sizeof(onstack));
-	}
+				     sbi->ishare.name, pk->fp, sizeof(pk->fp));
 	if (len == -ERANGE) {
 		big = kmalloc(i_blocksize(inode), GFP_KERNEL);
 		if (!big)
@@ -440,7 +437,7 @@ static void erofs_ishare_link(struct inode *inode, struct inode *shared)
  * Called at the end of inode fill, while @inode is still I_NEW: nobody
  * else can use it yet.  Any failure leaves the file unshared.
  */
-void erofs_ishare_join(struct inode *inode, const struct erofs_ishare_peek *pk)
+void erofs_ishare_join(struct inode *inode, struct erofs_ishare_peek *pk)
 {
 	struct inode *shared;
 	unsigned int keylen;

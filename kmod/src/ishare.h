@@ -78,7 +78,7 @@ void erofs_ishare_free_sb(struct erofs_ishare_sb *isb);
 
 void erofs_ishare_peek(struct inode *inode, const void *ibody,
 		       unsigned int avail, struct erofs_ishare_peek *pk);
-void erofs_ishare_join(struct inode *inode, const struct erofs_ishare_peek *pk);
+void erofs_ishare_join(struct inode *inode, struct erofs_ishare_peek *pk);
 void erofs_ishare_leave(struct inode *inode);
 
 void erofs_ishare_fill_begin(struct inode *shared,
