@@ -258,6 +258,30 @@ void erofs_ishare_peek(struct inode *inode, const void *ibody,
 }
 #endif
 
+/*
+ * Readahead of a shared file is sized by the pseudo superblock's bdi: its
+ * window (ra_pages) and the largest request a sync read may issue at once
+ * (io_pages).  A bdi from super_setup_bdi() has 128 KiB for both, while a
+ * block device allows far larger requests (max_sectors_kb), so a large
+ * read of a shared file would go out in smaller pieces than an unshared
+ * one.  Raise both to the largest of every sharing mount's bdi.  Tuning a
+ * device later does not propagate; the pseudo bdi is tunable itself
+ * (/sys/class/bdi/erofs_ishare-N).  Readahead reads these fields without a lock, as
+ * it does when they are written through sysfs.
+ */
+static void erofs_ishare_adopt_bdi(struct backing_dev_info *bdi)
+{
+	static DEFINE_SPINLOCK(lock);	/* serialises concurrent mounts */
+	struct backing_dev_info *own = erofs_ishare_mnt->mnt_sb->s_bdi;
+
+	spin_lock(&lock);
+	if (bdi->ra_pages > own->ra_pages)
+		WRITE_ONCE(own->ra_pages, bdi->ra_pages);
+	if (bdi->io_pages > own->io_pages)
+		WRITE_ONCE(own->io_pages, bdi->io_pages);
+	spin_unlock(&lock);
+}
+
 /* called at the end of fill_super, once the xattr prefixes are loaded */
 int erofs_ishare_fill_super(struct super_block *sb)
 {
@@ -277,9 +301,11 @@ int erofs_ishare_fill_super(struct super_block *sb)
 		clear_opt(&sbi->opt, INODE_SHARE);
 		return 0;
 	}
-	if (!err)
-		erofs_info(sb, "page-cache sharing on");
-	return err;
+	if (err)
+		return err;
+	erofs_ishare_adopt_bdi(sb->s_bdi);
+	erofs_info(sb, "page-cache sharing on");
+	return 0;
 }
 
 /* ---- shared inodes on the pseudo mount -------------------------------- */
