@@ -9,9 +9,18 @@
  * which an open member file points at (ishare_io.c); misses are filled
  * through a member's own read method.
  *
+ * A file joins its shared inode at the first use of its page cache
+ * (erofs_ishare_get), not at inode fill: lookups, stat() and open/close
+ * alone never create a shared inode.  Inode fill only reads the
+ * fingerprint and keeps the key (erofs_ishare_prepare).
+ *
  * Lock order (outer to inner):
- *   erofs sb s_umount -> member eviction -> shared inode ->lock
- *   inode_hash_lock (VFS, in iget5_locked) is never taken under ->lock.
+ *   mmap_lock (->mmap joins) -> joining (EROFS_ISHARE_JOINING: others
+ *   wait on the member's state) -> iget5_locked (allocation, reclaim,
+ *   inode_hash_lock) -> shared inode ->lock;
+ *   erofs sb s_umount -> member eviction -> shared inode ->lock.
+ *   inode_hash_lock is never taken under ->lock, and reclaim never waits
+ *   for a join (only members that are not open are evicted).
  * The shared inode's ->lock is a leaf spinlock (see ishare_priv.h) and is
  * never held during a fill.  A fill holds the shared folio's lock and
  * then takes the member's own locks, as without sharing: for z_erofs the
@@ -19,8 +28,9 @@
  * (readmore only trylocks further shared folios).
  *
  * Lifetimes:
- *  - a member holds one reference on its shared inode from inode fill to
- *    eviction (erofs_ishare_join/leave);
+ *  - a member holds one reference on its shared inode from joining to
+ *    eviction (erofs_ishare_get/leave); joining runs on behalf of an open
+ *    file, which pins the member;
  *  - the pseudo mount lives from module init to module exit; it is
  *    unmounted only after every erofs superblock is gone, which implies
  *    every member, and so every file using a shared mapping, is gone
@@ -248,6 +258,30 @@ void erofs_ishare_peek(struct inode *inode, const void *ibody,
 }
 #endif
 
+/*
+ * Readahead of a shared file is sized by the pseudo superblock's bdi: its
+ * window (ra_pages) and the largest request a sync read may issue at once
+ * (io_pages).  A bdi from super_setup_bdi() has 128 KiB for both, while a
+ * block device allows far larger requests (max_sectors_kb), so a large
+ * read of a shared file would go out in smaller pieces than an unshared
+ * one.  Raise both to the largest of every sharing mount's bdi.  Tuning a
+ * device later does not propagate; the pseudo bdi is tunable itself
+ * (/sys/class/bdi/erofs_ishare-N).  Readahead reads these fields without a lock, as
+ * it does when they are written through sysfs.
+ */
+static void erofs_ishare_adopt_bdi(struct backing_dev_info *bdi)
+{
+	static DEFINE_SPINLOCK(lock);	/* serialises concurrent mounts */
+	struct backing_dev_info *own = erofs_ishare_mnt->mnt_sb->s_bdi;
+
+	spin_lock(&lock);
+	if (bdi->ra_pages > own->ra_pages)
+		WRITE_ONCE(own->ra_pages, bdi->ra_pages);
+	if (bdi->io_pages > own->io_pages)
+		WRITE_ONCE(own->io_pages, bdi->io_pages);
+	spin_unlock(&lock);
+}
+
 /* called at the end of fill_super, once the xattr prefixes are loaded */
 int erofs_ishare_fill_super(struct super_block *sb)
 {
@@ -267,59 +301,76 @@ int erofs_ishare_fill_super(struct super_block *sb)
 		clear_opt(&sbi->opt, INODE_SHARE);
 		return 0;
 	}
-	if (!err)
-		erofs_info(sb, "page-cache sharing on");
-	return err;
+	if (err)
+		return err;
+	erofs_ishare_adopt_bdi(sb->s_bdi);
+	erofs_info(sb, "page-cache sharing on");
+	return 0;
 }
 
 /* ---- shared inodes on the pseudo mount -------------------------------- */
 
+/*
+ * The key of a shared inode: fingerprint and domain, length-delimited
+ * (le32 fingerprint length, fingerprint, le32 domain length, domain), so
+ * (V + "x", "y") and (V, "xy") differ.  Made once per member at inode
+ * fill and never changed.  References: the member, from fill to eviction,
+ * and the shared inode created with it, until the inode is freed.  So a
+ * member can look its key up at any time without owning a join.
+ */
 struct erofs_ishare_key {
-	u8 *data;
+	refcount_t ref;
+	u32 hash;
 	unsigned int len;
+	u8 data[];
 };
 
-/*
- * The key is length-delimited: le32 fingerprint length, fingerprint,
- * le32 domain length, domain.  So (V + "x", "y") and (V, "xy") differ.
- */
-static u8 *erofs_ishare_make_key(const void *fp, unsigned int fplen,
-				 const char *domain, unsigned int *keylen)
+static struct erofs_ishare_key *erofs_ishare_make_key(const void *fp,
+						      unsigned int fplen,
+						      const char *domain)
 {
 	unsigned int dlen = strlen(domain);
-	u8 *key, *p;
+	struct erofs_ishare_key *key;
+	u8 *p;
 
-	*keylen = 4 + fplen + 4 + dlen;
-	key = kmalloc(*keylen, GFP_KERNEL);
+	key = kmalloc(struct_size(key, data, 4 + fplen + 4 + dlen), GFP_KERNEL);
 	if (!key)
 		return NULL;
-	p = key;
+	refcount_set(&key->ref, 1);
+	key->len = 4 + fplen + 4 + dlen;
+	p = key->data;
 	put_unaligned_le32(fplen, p);
 	p += 4;
 	memcpy(p, fp, fplen);
 	p += fplen;
 	put_unaligned_le32(dlen, p);
 	memcpy(p + 4, domain, dlen);
+	key->hash = xxh32(key->data, key->len, 0);
 	return key;
+}
+
+static void erofs_ishare_put_key(struct erofs_ishare_key *key)
+{
+	if (key && refcount_dec_and_test(&key->ref))
+		kfree(key);
 }
 
 /* called under inode_hash_lock: compare the full key, not just the hash */
 static int erofs_ishare_test(struct inode *inode, void *data)
 {
-	struct erofs_ishare_inode *si = EROFS_ISHARE_I(inode);
-	struct erofs_ishare_key *k = data;
+	const struct erofs_ishare_key *a = EROFS_ISHARE_I(inode)->key, *b = data;
 
-	return si->keylen == k->len && !memcmp(si->key, k->data, k->len);
+	return a == b ||
+		(a->len == b->len && !memcmp(a->data, b->data, a->len));
 }
 
-/* called under inode_hash_lock: the new inode takes the key over */
+/* called under inode_hash_lock: the new inode shares the member's key */
 static int erofs_ishare_set(struct inode *inode, void *data)
 {
-	struct erofs_ishare_inode *si = EROFS_ISHARE_I(inode);
-	struct erofs_ishare_key *k = data;
+	struct erofs_ishare_key *key = data;
 
-	si->key = k->data;
-	si->keylen = k->len;
+	refcount_inc(&key->ref);
+	EROFS_ISHARE_I(inode)->key = key;
 	inode->i_ino = get_next_ino();
 	return 0;
 }
@@ -336,21 +387,18 @@ static void erofs_ishare_setup(struct inode *shared, struct inode *member)
 	atomic_long_inc(&erofs_ishare_nr_shared);
 }
 
-/* find or create the shared inode for @key; consumes @key */
-static struct inode *erofs_ishare_iget(u8 *key, unsigned int keylen,
+/* find, or make, the shared inode for @key */
+static struct inode *erofs_ishare_iget(struct erofs_ishare_key *key,
 				       struct inode *member)
 {
-	struct erofs_ishare_key k = { .data = key, .len = keylen };
 	struct inode *shared;
 
-	shared = iget5_locked(erofs_ishare_mnt->mnt_sb, xxh32(key, keylen, 0),
-			      erofs_ishare_test, erofs_ishare_set, &k);
-	if (!shared || !(shared->i_state & I_NEW)) {
-		kfree(key);	/* not taken over by erofs_ishare_set() */
-		return shared;
+	shared = iget5_locked(erofs_ishare_mnt->mnt_sb, key->hash,
+			      erofs_ishare_test, erofs_ishare_set, key);
+	if (shared && (shared->i_state & I_NEW)) {
+		erofs_ishare_setup(shared, member);
+		unlock_new_inode(shared);
 	}
-	erofs_ishare_setup(shared, member);
-	unlock_new_inode(shared);
 	return shared;
 }
 
@@ -383,14 +431,13 @@ static bool erofs_ishare_can_join(struct inode *inode)
  * the others ask erofs_getxattr(), into @pk's buffer and, for a longer
  * value, again into a block-sized one.
  */
-static u8 *erofs_ishare_read_key(struct inode *inode,
-				 struct erofs_ishare_peek *pk,
-				 unsigned int *keylen)
+static struct erofs_ishare_key *erofs_ishare_read_key(struct inode *inode,
+						struct erofs_ishare_peek *pk)
 {
 	struct erofs_sb_info *sbi = EROFS_I_SB(inode);
 	const void *fp = pk->fp;
+	struct erofs_ishare_key *key = NULL;
 	void *big = NULL;
-	u8 *key = NULL;
 	int len = pk->len;
 
 	if (len == -EAGAIN)
@@ -405,7 +452,7 @@ static u8 *erofs_ishare_read_key(struct inode *inode,
 				     sbi->ishare.name, big, i_blocksize(inode));
 	}
 	if (len > 0)
-		key = erofs_ishare_make_key(fp, len, sbi->ishare.domain, keylen);
+		key = erofs_ishare_make_key(fp, len, sbi->ishare.domain);
 	else if (len == -ERANGE)
 		erofs_ishare_warn(inode, "fingerprint longer than a block, not shared");
 	else if (!len)
@@ -417,56 +464,123 @@ static u8 *erofs_ishare_read_key(struct inode *inode,
 	return key;
 }
 
-static void erofs_ishare_link(struct inode *inode, struct inode *shared)
+/*
+ * Called at the end of inode fill, while @inode is still I_NEW: nobody
+ * else can use it yet.  A file that can share keeps its key and gets the
+ * sharing file operations; its shared inode is found at first use
+ * (erofs_ishare_get).  Any failure leaves the file unshared.
+ */
+void erofs_ishare_prepare(struct inode *inode, struct erofs_ishare_peek *pk)
 {
-	struct erofs_ishare_inode *si = EROFS_ISHARE_I(shared);
 	struct erofs_ishare_link *link = &EROFS_I(inode)->ishare;
+	struct erofs_ishare_key *key;
 
-	link->shared = shared;
-	atomic_set(&link->busy, 0);
-	link->opened = false;
-	spin_lock(&si->lock);
-	list_add_tail(&link->node, &si->members);
-	si->nr_members++;
-	spin_unlock(&si->lock);
-	atomic_long_inc(&erofs_ishare_nr_members);
+	if (!erofs_ishare_can_join(inode))
+		return;
+	key = erofs_ishare_read_key(inode, pk);
+	if (!key)
+		return;
+	link->key = key;
+	link->state = EROFS_ISHARE_PENDING;	/* published by unlock_new_inode() */
 	inode->i_fop = &erofs_ishare_fops;
 }
 
 /*
- * Called at the end of inode fill, while @inode is still I_NEW: nobody
- * else can use it yet.  Any failure leaves the file unshared.
+ * Add @inode to the members of @shared (NULL: find or make it).  Only the
+ * caller that moved @link to JOINING runs this.  Returns the final state.
  */
-void erofs_ishare_join(struct inode *inode, struct erofs_ishare_peek *pk)
+static int erofs_ishare_join(struct inode *inode, struct erofs_ishare_link *link,
+			     struct inode *shared)
 {
-	struct inode *shared;
-	unsigned int keylen;
-	u8 *key;
+	struct erofs_ishare_inode *si;
 
-	if (!erofs_ishare_can_join(inode))
-		return;
-	key = erofs_ishare_read_key(inode, pk, &keylen);
-	if (!key)
-		return;
-	shared = erofs_ishare_iget(key, keylen, inode);
+	if (!shared)
+		shared = erofs_ishare_iget(link->key, inode);
 	if (!shared) {
 		erofs_ishare_warn(inode, "out of memory, not shared");
-		return;
+		return EROFS_ISHARE_UNSHARED;
 	}
 	/* the same fingerprint must mean the same bytes, block for block */
 	if (shared->i_size != inode->i_size ||
 	    shared->i_blkbits != inode->i_blkbits) {
 		erofs_ishare_warn(inode, "size or block size differs from a file with the same fingerprint, not shared");
 		iput(shared);
-		return;
+		return EROFS_ISHARE_UNSHARED;
 	}
-	erofs_ishare_link(inode, shared);
+	si = EROFS_ISHARE_I(shared);
+	link->shared = shared;
+	atomic_set(&link->busy, 0);
+	spin_lock(&si->lock);
+	list_add_tail(&link->node, &si->members);
+	si->nr_members++;
+	spin_unlock(&si->lock);
+	atomic_long_inc(&erofs_ishare_nr_members);
+	return EROFS_ISHARE_JOINED;
 }
 
 /*
- * Called from ->evict_inode of a member.  After the unlink no new fill can
- * pick this member; a fallback fill that picked it before still holds
- * @busy, and our superblock must stay up until it is done, so wait.
+ * A joiner publishes @shared and @node with a release store of @state;
+ * every reader of them first loads @state with acquire.
+ */
+static bool erofs_ishare_settled(struct erofs_ishare_link *link, int *state)
+{
+	*state = smp_load_acquire(&link->state);	/* see above */
+	return *state > EROFS_ISHARE_JOINING;
+}
+
+/*
+ * The shared inode of member @inode, or NULL when the file does not share
+ * (yet).  With @create, at the first use of the page cache: the file joins
+ * its shared inode, making it if need be, or stays unshared for good.
+ * Without, at open: it joins only a shared inode that exists already (if
+ * none does, nothing of this content is cached, and the file's own empty
+ * mapping tells the truth until its first use).
+ *
+ * One caller at a time joins (PENDING -> JOINING -> final state); callers
+ * racing with it sleep until it is done, then look again.  The caller has
+ * a file of @inode, so @inode cannot be evicted meanwhile, and its key
+ * stays valid.  Callers may hold mmap_lock: joining takes no lock that is
+ * held around a user-memory access (inode_hash_lock, the shared inode's
+ * ->lock).
+ */
+struct inode *erofs_ishare_get(struct inode *inode, bool create)
+{
+	struct erofs_ishare_link *link = &EROFS_I(inode)->ishare;
+	struct inode *found;
+	int state;
+
+	while (!erofs_ishare_settled(link, &state) &&
+	       state != EROFS_ISHARE_NONE) {
+		if (state == EROFS_ISHARE_JOINING) {
+			wait_var_event(&link->state,
+				       READ_ONCE(link->state) != EROFS_ISHARE_JOINING);
+			continue;
+		}
+		found = NULL;
+		if (!create) {
+			found = ilookup5(erofs_ishare_mnt->mnt_sb, link->key->hash,
+					 erofs_ishare_test, link->key);
+			if (!found)
+				break;		/* still PENDING */
+		}
+		if (cmpxchg(&link->state, state, EROFS_ISHARE_JOINING) != state) {
+			iput(found);
+			continue;
+		}
+		state = erofs_ishare_join(inode, link, found);
+		/* release: @shared and @node before the state that shows them */
+		smp_store_release(&link->state, state);
+		smp_mb();	/* the state before wake_up_var() looks for waiters */
+		wake_up_var(&link->state);
+	}
+	return state == EROFS_ISHARE_JOINED ? link->shared : NULL;
+}
+
+/*
+ * Called from ->evict_inode of a member.  No file is open, so no join is
+ * running.  After the unlink no new fill can pick this member; a fallback
+ * fill that picked it before still holds @busy, and our superblock must
+ * stay up until it is done, so wait.
  */
 void erofs_ishare_leave(struct inode *inode)
 {
@@ -474,14 +588,16 @@ void erofs_ishare_leave(struct inode *inode)
 	struct inode *shared = link->shared;
 	struct erofs_ishare_inode *si;
 
+	DBG_BUGON(link->state == EROFS_ISHARE_JOINING);
+	erofs_ishare_put_key(link->key);
+	link->key = NULL;
+	link->state = EROFS_ISHARE_NONE;
 	if (!shared)
 		return;
 	si = EROFS_ISHARE_I(shared);
 	spin_lock(&si->lock);
 	list_del_init(&link->node);
 	si->nr_members--;
-	if (link->opened)
-		si->nr_opened--;
 	spin_unlock(&si->lock);
 
 	wait_var_event(&link->busy, !atomic_read(&link->busy));
@@ -513,21 +629,6 @@ void erofs_ishare_unpin_member(struct erofs_ishare_link *link)
 {
 	if (atomic_dec_and_test(&link->busy))
 		wake_up_var(&link->busy);
-}
-
-void erofs_ishare_mark_opened(struct inode *inode)
-{
-	struct erofs_ishare_link *link = &EROFS_I(inode)->ishare;
-	struct erofs_ishare_inode *si = EROFS_ISHARE_I(link->shared);
-
-	if (READ_ONCE(link->opened))
-		return;
-	spin_lock(&si->lock);
-	if (!link->opened) {
-		link->opened = true;
-		si->nr_opened++;
-	}
-	spin_unlock(&si->lock);
 }
 
 /* ---- per-call fill context -------------------------------------------- */
@@ -590,9 +691,7 @@ static struct inode *erofs_ishare_alloc_inode(struct super_block *sb)
 	INIT_LIST_HEAD(&si->members);
 	INIT_LIST_HEAD(&si->fills);
 	si->nr_members = 0;
-	si->nr_opened = 0;
 	si->key = NULL;
-	si->keylen = 0;
 	return &si->vfs_inode;
 }
 
@@ -601,7 +700,7 @@ static void erofs_ishare_free_inode(struct inode *inode)
 {
 	struct erofs_ishare_inode *si = EROFS_ISHARE_I(inode);
 
-	kfree(si->key);
+	erofs_ishare_put_key(si->key);
 	kmem_cache_free(erofs_ishare_cachep, si);
 }
 
@@ -652,7 +751,9 @@ static struct kobject *erofs_ishare_kobj;
 
 /*
  * Walk the shared inodes: pages resident in shared mappings, and bytes
- * saved = sum over shared inodes of (members opened - 1) * resident bytes.
+ * saved = sum over shared inodes of (members - 1) * resident bytes (a
+ * member is a file that has used the shared cache, or was opened while
+ * its shared inode existed).
  * An inode stays valid while it is on s_inodes under s_inode_list_lock.
  */
 static void erofs_ishare_scan(unsigned long *pages, u64 *saved)
@@ -665,11 +766,11 @@ static void erofs_ishare_scan(unsigned long *pages, u64 *saved)
 	spin_lock(&sb->s_inode_list_lock);
 	list_for_each_entry(inode, &sb->s_inodes, i_sb_list) {
 		unsigned long nr = READ_ONCE(inode->i_data.nrpages);
-		unsigned int opened = READ_ONCE(EROFS_ISHARE_I(inode)->nr_opened);
+		unsigned int members = READ_ONCE(EROFS_ISHARE_I(inode)->nr_members);
 
 		*pages += nr;
-		if (opened > 1)
-			*saved += (u64)(opened - 1) * nr << PAGE_SHIFT;
+		if (members > 1)
+			*saved += (u64)(members - 1) * nr << PAGE_SHIFT;
 	}
 	spin_unlock(&sb->s_inode_list_lock);
 }

@@ -19,6 +19,7 @@ struct super_block;
 struct fs_context;
 struct fs_parameter;
 struct erofs_sb_info;
+struct erofs_ishare_key;
 
 /* per-superblock state, part of struct erofs_sb_info */
 struct erofs_ishare_sb {
@@ -34,7 +35,7 @@ struct erofs_ishare_sb {
 
 /*
  * The fingerprint as erofs_read_inode() found it in the inode's own block,
- * kept on erofs_fill_inode()'s stack until erofs_ishare_join().  @len is
+ * kept on erofs_fill_inode()'s stack until erofs_ishare_prepare().  @len is
  * the value length, -ENOATTR when the file has none, or -EAGAIN when the
  * block alone cannot tell (erofs_getxattr() will).
  */
@@ -45,15 +46,36 @@ struct erofs_ishare_peek {
 
 /*
  * Membership of a real (member) inode in a shared inode, part of struct
- * erofs_inode.  @shared and @node are set once at inode fill and torn
- * down at eviction.  @busy counts fallback fills running through this
- * member; eviction waits for it to drop to zero.
+ * erofs_inode (zeroed at allocation: EROFS_ISHARE_NONE).
+ *
+ * A regular file whose fingerprint is read at inode fill keeps its key
+ * (@key, until eviction) and is PENDING.  Opening it joins the shared
+ * inode if one exists already; the first use of its page cache (read,
+ * mmap, splice, fadvise through one of its files) joins it, making it if
+ * need be.  One caller at a time moves PENDING -> JOINING and ends in
+ * JOINED or, if joining fails, UNSHARED; concurrent callers wait for it.
+ * JOINED and UNSHARED are final until eviction.  A file that is only
+ * looked up, stat()ed or opened never makes a shared inode.
+ *
+ * @shared and @node are set by the joiner and torn down at eviction;
+ * readers see them after an acquire load of @state that returns JOINED.
+ * @busy counts fallback fills running through this member; eviction
+ * waits for it to drop to zero.
  */
+enum {
+	EROFS_ISHARE_NONE,	/* not a candidate: never shares */
+	EROFS_ISHARE_PENDING,	/* has its key, page cache not used yet */
+	EROFS_ISHARE_JOINING,	/* a first user is joining */
+	EROFS_ISHARE_JOINED,	/* a member of @shared */
+	EROFS_ISHARE_UNSHARED,	/* joining failed: uses its own cache */
+};
+
 struct erofs_ishare_link {
 	struct inode *shared;
 	struct list_head node;	/* on the shared inode's member list */
+	struct erofs_ishare_key *key;	/* a reference, see ishare.c */
 	atomic_t busy;
-	bool opened;		/* opened at least once (bytes_saved) */
+	int state;
 };
 
 /*
@@ -78,7 +100,7 @@ void erofs_ishare_free_sb(struct erofs_ishare_sb *isb);
 
 void erofs_ishare_peek(struct inode *inode, const void *ibody,
 		       unsigned int avail, struct erofs_ishare_peek *pk);
-void erofs_ishare_join(struct inode *inode, struct erofs_ishare_peek *pk);
+void erofs_ishare_prepare(struct inode *inode, struct erofs_ishare_peek *pk);
 void erofs_ishare_leave(struct inode *inode);
 
 void erofs_ishare_fill_begin(struct inode *shared,

@@ -2,19 +2,20 @@
 /*
  * erofs-ishare: file and address-space operations of shared files.
  *
- * Opening a member points the user's own file at the shared mapping
- * (file->f_mapping), as block-device files point at the device's mapping.
- * Everything that works on file->f_mapping then uses the one shared page
- * cache with no extra object per open: buffered reads, mmap and page
- * faults, fadvise and readahead(2), splice, sendfile and copy_file_range,
- * mincore and cachestat.  file_inode() stays the member, so permissions,
- * atime, fsnotify, LSM hooks and /proc/<pid>/maps see the file the user
- * opened.  The member's own mapping stays empty: nothing is cached
- * privately.  O_DIRECT bypasses the page cache and is served by the
- * member's own inode.
+ * A member's file points at the shared mapping (file->f_mapping), as
+ * block-device files point at the device's mapping: from open when its
+ * shared inode exists, else from its first page-cache use, which creates
+ * it (erofs_ishare_use).  Everything that works on file->f_mapping then
+ * uses the one shared page cache with no extra object per open: buffered
+ * reads, mmap and page faults, fadvise and readahead(2), splice, sendfile
+ * and copy_file_range, mincore and cachestat.  file_inode() stays the
+ * member, so permissions, atime, fsnotify, LSM hooks and /proc/<pid>/maps
+ * see the file the user opened.  The member's own mapping stays empty:
+ * nothing is cached privately.  O_DIRECT bypasses the page cache and is
+ * served by the member's own inode.
  *
  * Lifetime: an open file pins its path, hence the member inode, which
- * holds a reference on its shared inode (erofs_ishare_join/leave), so the
+ * holds a reference on its shared inode (erofs_ishare_get/leave), so the
  * shared mapping outlives every file and every mapping (a vma holds its
  * file) that points at it.
  *
@@ -61,18 +62,50 @@
 /*
  * do_dentry_open() set file->f_mapping to the member's own mapping before
  * calling us; it initialises the readahead state from file->f_mapping
- * after we return, so the shared mapping's bdi drives readahead.
+ * after we return, so the shared mapping's bdi drives readahead.  A member
+ * that has not joined yet joins here only a shared inode that exists; if
+ * there is none, the file keeps its own (empty) mapping until its first
+ * page-cache use (erofs_ishare_use), so opening never creates one.
  */
 static int erofs_ishare_open(struct inode *inode, struct file *file)
 {
-	struct inode *shared = EROFS_I(inode)->ishare.shared;
+	struct inode *shared = erofs_ishare_get(inode, false);
 
 	/* the VFS tests ->direct_IO of f_mapping: keep the member's answer */
 	if (inode->i_mapping->a_ops->direct_IO)
 		file->f_mode |= FMODE_CAN_ODIRECT;
-	file->f_mapping = shared->i_mapping;
-	erofs_ishare_mark_opened(inode);
+	if (shared)
+		file->f_mapping = shared->i_mapping;
 	return 0;
+}
+
+/*
+ * Called before every page-cache access through @file (read, mmap,
+ * splice, fadvise): join the shared inode if the member has not yet, and
+ * point the file at the shared mapping.
+ *
+ * file->f_mapping changes at most once, from the member's own mapping,
+ * which nothing has used through this file, to the shared mapping, and
+ * never back (JOINED is final).  Every way into the page cache through a
+ * file of ours passes here first, in the same task, so nothing is cached
+ * in the member's mapping and no vma is linked to it: ->mmap runs before
+ * mmap_region() links the vma to file->f_mapping, and a vma merge or fork
+ * needs an existing vma of the same file.  Readers that only look at
+ * f_mapping (llseek, cachestat) may see either mapping; both stay valid
+ * while the file is open.  A member that stays unshared keeps its own
+ * mapping for good.
+ */
+static void erofs_ishare_use(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+	struct inode *shared = erofs_ishare_get(inode, true);
+
+	if (!shared || READ_ONCE(file->f_mapping) == shared->i_mapping)
+		return;
+	/* racing first users of one file: one moves it and resets readahead */
+	if (cmpxchg(&file->f_mapping, inode->i_mapping, shared->i_mapping) ==
+	    inode->i_mapping)
+		file_ra_state_init(&file->f_ra, shared->i_mapping);
 }
 
 /*
@@ -85,23 +118,45 @@ static ssize_t erofs_ishare_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
 	struct inode *inode = file_inode(iocb->ki_filp);
 
-	if (!(iocb->ki_flags & IOCB_DIRECT))
+	if (!(iocb->ki_flags & IOCB_DIRECT)) {
+		erofs_ishare_use(iocb->ki_filp);
 		return filemap_read(iocb, to, 0);
+	}
 	if (inode->i_mapping->a_ops != &erofs_aops)
 		return -EINVAL;
 	return erofs_file_fops.read_iter(iocb, to);
 }
 
-/*
- * No ->fadvise: generic_fadvise() works on file->f_mapping and its bdi.
- * No ->release: nothing is allocated per open.
- */
+static int erofs_ishare_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	erofs_ishare_use(file);
+	return generic_file_readonly_mmap(file, vma);
+}
+
+static ssize_t erofs_ishare_splice_read(struct file *in, loff_t *ppos,
+					struct pipe_inode_info *pipe,
+					size_t len, unsigned int flags)
+{
+	erofs_ishare_use(in);
+	return filemap_splice_read(in, ppos, pipe, len, flags);
+}
+
+/* also readahead(2) and madvise(MADV_WILLNEED) */
+static int erofs_ishare_fadvise(struct file *file, loff_t offset, loff_t len,
+				int advice)
+{
+	erofs_ishare_use(file);
+	return generic_fadvise(file, offset, len, advice);
+}
+
+/* No ->release: nothing is allocated per open. */
 const struct file_operations erofs_ishare_fops = {
 	.open		= erofs_ishare_open,
 	.llseek		= generic_file_llseek,
 	.read_iter	= erofs_ishare_read_iter,
-	.mmap		= generic_file_readonly_mmap,
-	.splice_read	= filemap_splice_read,
+	.mmap		= erofs_ishare_mmap,
+	.splice_read	= erofs_ishare_splice_read,
+	.fadvise	= erofs_ishare_fadvise,
 	.get_unmapped_area = thp_get_unmapped_area,
 };
 

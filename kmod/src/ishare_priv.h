@@ -14,7 +14,7 @@
  * reference evicts it at once (never cached unreferenced) and its page
  * cache goes with it.
  *
- * @lock protects @members, @fills, @nr_members and @nr_opened.  It is a
+ * @lock protects @members, @fills and @nr_members.  It is a
  * leaf lock: nothing else is taken while it is held, and it is never held
  * across a sleep.
  */
@@ -23,9 +23,7 @@ struct erofs_ishare_inode {
 	struct list_head members;	/* erofs_ishare_link.node */
 	struct list_head fills;		/* erofs_ishare_fill.node */
 	unsigned int nr_members;
-	unsigned int nr_opened;		/* members opened at least once */
-	u8 *key;			/* owned; freed with the inode */
-	unsigned int keylen;
+	struct erofs_ishare_key *key;	/* a reference, see ishare.c */
 	struct inode vfs_inode;
 };
 
@@ -40,6 +38,6 @@ extern const struct address_space_operations erofs_ishare_aops;
 
 struct erofs_ishare_link *erofs_ishare_pin_member(struct inode *shared);
 void erofs_ishare_unpin_member(struct erofs_ishare_link *link);
-void erofs_ishare_mark_opened(struct inode *inode);
+struct inode *erofs_ishare_get(struct inode *inode, bool create);
 
 #endif	/* __EROFS_ISHARE_PRIV_H */

@@ -6,7 +6,7 @@
 #   --apps "APP..."    apps to pair (default: "python3.11 nginx openssl")
 #   --kinds "KIND..."  image kinds: plain (uncompressed), lz4hc (default: both)
 #   --passes N         passes per sharing mode for each pair (default: 5)
-#   --cost-passes N    rounds of the read-path cost per kind (default: 15)
+#   --cost-passes N    rounds of the read-path cost per kind (default: 31)
 #   --no-update        do not run `apt-get update` first
 #
 # Host side: debootstrap a minbase bookworm rootfs once (cached in
@@ -26,7 +26,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 build=$top/build
 apps="python3.11 nginx openssl"
 kinds="plain lz4hc"
-passes=5 cost_passes=15 update=1
+passes=5 cost_passes=31 update=1
 while (($#)); do
 	case "$1" in
 	--build) build=${2:?}; shift 2 ;;

@@ -21,6 +21,16 @@
  *                                ->read_folio, no readahead), touch every
  *                                STEP-th page from the end down, then
  *                                write all bytes through the mapping
+ *   ishtool late FILE OTHER      open FILE, read all of OTHER, then print
+ *                                "C R": FILE's cachestat through that
+ *                                open file, then the pages resident in a
+ *                                mapping of it (both "N/TOTAL")
+ *   ishtool race FILE N          first use of FILE's page cache by 2N
+ *                                processes at once: N share one open
+ *                                file, N open their own; process i reads
+ *                                all bytes by read, mmap, splice or
+ *                                fadvise+read (i % 4) and prints their
+ *                                FNV-1a hash, one line each
  * Exits with the errno value of the first failure.
  */
 #define _GNU_SOURCE
@@ -33,6 +43,7 @@
 #include <sys/mount.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int die(const char *what)
@@ -78,19 +89,25 @@ static void write_all(const char *p, size_t n)
 	}
 }
 
-static int resident(const char *path)
+static size_t count_resident(void *p, size_t size)
 {
-	size_t size, pg = sysconf(_SC_PAGESIZE), n, i, r = 0;
-	void *p = map_file(path, MAP_SHARED, &size);
-	unsigned char *vec;
+	size_t pg = sysconf(_SC_PAGESIZE), n = (size + pg - 1) / pg, i, r = 0;
+	unsigned char *vec = malloc(n + 1);
 
-	n = (size + pg - 1) / pg;
-	vec = malloc(n + 1);
 	if (!vec || mincore(p, size, vec))
 		die("mincore");
 	for (i = 0; i < n; i++)
 		r += vec[i] & 1;
-	printf("%zu/%zu\n", r, n);
+	free(vec);
+	return r;
+}
+
+static int resident(const char *path)
+{
+	size_t size, pg = sysconf(_SC_PAGESIZE);
+	void *p = map_file(path, MAP_SHARED, &size);
+
+	printf("%zu/%zu\n", count_resident(p, size), (size + pg - 1) / pg);
 	return 0;
 }
 
@@ -99,20 +116,137 @@ static int resident(const char *path)
 #define SYS_cachestat 451
 #endif
 
-static int cachestat(const char *path)
+/* pages of the open file @fd in the page cache (never reads it) */
+static unsigned long long cached_pages(int fd)
 {
 	struct { unsigned long long off, len; } range = { 0, 0 };
 	struct {
 		unsigned long long cache, dirty, writeback, evicted, recent;
 	} cs;
-	size_t size, pg = sysconf(_SC_PAGESIZE);
-	int fd = open_file(path, 0, &size);
 
 	/* len 0: up to the end of the file */
 	if (syscall(SYS_cachestat, fd, &range, &cs, 0))
 		die("cachestat");
-	printf("%llu/%zu\n", cs.cache, (size + pg - 1) / pg);
+	return cs.cache;
+}
+
+static int cachestat(const char *path)
+{
+	size_t size, pg = sysconf(_SC_PAGESIZE);
+	int fd = open_file(path, 0, &size);
+
+	printf("%llu/%zu\n", cached_pages(fd), (size + pg - 1) / pg);
 	return 0;
+}
+
+static void read_fd(int fd, char *buf, size_t size)
+{
+	size_t done = 0;
+
+	while (done < size) {
+		ssize_t n = pread(fd, buf + done, size - done, done);
+
+		if (n <= 0)
+			die("read");
+		done += n;
+	}
+}
+
+static int late(const char *path, const char *other)
+{
+	size_t size, osize, pg = sysconf(_SC_PAGESIZE), n;
+	int fd = open_file(path, 0, &size), ofd = open_file(other, 0, &osize);
+	char *buf = malloc(osize + 1);
+	unsigned long long c;
+	void *p;
+
+	if (!buf)
+		die("malloc");
+	read_fd(ofd, buf, osize);
+	c = cached_pages(fd);
+	p = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		die("mmap");
+	n = (size + pg - 1) / pg;
+	printf("%llu/%zu %zu/%zu\n", c, n, count_resident(p, size), n);
+	return 0;
+}
+
+static unsigned long long fnv1a(const unsigned char *p, size_t n)
+{
+	unsigned long long h = 0xcbf29ce484222325ULL;
+
+	while (n--)
+		h = (h ^ *p++) * 0x100000001b3ULL;
+	return h;
+}
+
+/* one racer: wait for the start, read all of @fd by @method, print */
+static void racer(int fd, int method, size_t size, int start)
+{
+	char *buf = malloc(size + 1), line[64], c;
+	int pfd[2];
+	loff_t off = 0;
+	size_t done;
+	void *p;
+
+	if (!buf || read(start, &c, 1) < 0)
+		die("racer");
+	switch (method) {
+	case 1:
+		p = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED)
+			die("mmap");
+		memcpy(buf, p, size);
+		break;
+	case 2:
+		if (pipe(pfd))
+			die("pipe");
+		for (done = 0; done < size; ) {
+			ssize_t n = splice(fd, &off, pfd[1], NULL, 65536, 0);
+
+			if (n <= 0 || read(pfd[0], buf + done, n) != n)
+				die("splice");
+			done += n;
+		}
+		break;
+	case 3:
+		errno = posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
+		if (errno)
+			die("fadvise");
+		/* fall through */
+	default:
+		read_fd(fd, buf, size);
+	}
+	snprintf(line, sizeof(line), "%016llx\n",
+		 fnv1a((unsigned char *)buf, size));
+	write_all(line, strlen(line));
+	exit(0);
+}
+
+static int race(const char *path, int n)
+{
+	size_t size;
+	int fd = open_file(path, 0, &size), start[2], i, st, bad = 0;
+
+	if (pipe(start))
+		die("pipe");
+	for (i = 0; i < 2 * n; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			die("fork");
+		if (!pid) {
+			close(start[1]);
+			if (i >= n)
+				fd = open_file(path, 0, &size);
+			racer(fd, i % 4, size, start[0]);
+		}
+	}
+	close(start[1]);	/* go */
+	while (wait(&st) > 0)
+		bad |= !WIFEXITED(st) || WEXITSTATUS(st);
+	return bad;
 }
 
 static int maps(const char *path)
@@ -269,6 +403,10 @@ int main(int argc, char **argv)
 		return dread(argv[2]);
 	if (!strcmp(argv[1], "raumount"))
 		return raumount(argc, argv);
+	if (!strcmp(argv[1], "late") && argc == 4)
+		return late(argv[2], argv[3]);
+	if (!strcmp(argv[1], "race") && argc == 4)
+		return race(argv[2], atoi(argv[3]));
 	if (!strcmp(argv[1], "randmap") && argc == 4)
 		return randmap(argv[2], strtoul(argv[3], NULL, 0));
 	if (!strcmp(argv[1], "hold") && argc == 4) {

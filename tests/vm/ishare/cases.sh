@@ -47,6 +47,56 @@ _iso_pair() {
 	umount_all
 }
 
+# firstuse_cases IMG_A IMG_B: 8 checks per mount kind (16).  A file joins
+# its shared inode at the first use of its page cache, or at open when the
+# shared inode exists already; lookups and open/close alone make none.
+# Racing first users of one file, through one open file and through their
+# own, all read the same bytes, and the file joins once.
+firstuse_cases() {
+	for mode in block file; do
+		drop
+		mount_image $mode "$1" /mnt/a domain_id=d1
+		mount_image $mode "$2" /mnt/b domain_id=d1
+		ls -lR /mnt/a /mnt/b >/dev/null
+		for f in $(find /mnt/a /mnt/b -type f); do : <"$f"; done
+		is "$mode: lookups, stat and open/close make no shared inode" \
+			"$(sysc shared_inodes) $(sysc member_inodes)" "0 0"
+		# opened before A cached big1: B's file keeps its own empty
+		# cache until its first use (here mmap) moves it to the shared one
+		is "$mode: file opened early: cachestat, then resident once mapped" \
+			"$(ishtool late /mnt/b/shared/big1 /mnt/a/shared/big1)" "0/1024 1024/1024"
+		is "$mode: ... both joined one shared inode" \
+			"$(sysc shared_inodes) $(sysc member_inodes)" "1 2"
+		cat /mnt/a/shared/big2 >/dev/null
+		is "$mode: opened after: joins at open, cachestat sees the cache" \
+			"$(ishtool cachestat /mnt/b/shared/big2)" 257/257
+		is "$mode: ... without making a shared inode" \
+			"$(sysc shared_inodes) $(sysc member_inodes)" "2 4"
+		ok=yes
+		i=0
+		while [ $i -lt 12 ]; do
+			drop
+			ishtool race /mnt/a/shared/big2 4 >/tmp/race.a &
+			ishtool race /mnt/b/shared/big2 4 >/tmp/race.b || ok=no
+			wait $! || ok=no
+			n=$(cat /tmp/race.a /tmp/race.b | sort -u | wc -l)
+			c=$(cat /tmp/race.a /tmp/race.b | wc -l)
+			s="$(sysc shared_inodes) $(sysc member_inodes)"
+			if [ "$n $c $s" != "1 16 1 2" ]; then
+				diag "$mode: race round $i: $n distinct hashes of $c, counters $s"
+				ok=no
+			fi
+			i=$((i + 1))
+		done
+		is "$mode: 12 rounds of 16 racing first users: one hash, one join each" $ok yes
+		is "$mode: big2's bytes after the races" \
+			"$(hash_of cat /mnt/b/shared/big2)" "$(want B shared/big2)"
+		umount_all
+		is "$mode: counters back to zero" \
+			"$(sysc shared_inodes) $(sysc member_inodes)" "0 0"
+	done
+}
+
 # fadvise_cases IMG_A IMG_B: 7 checks per mount kind (14); cachestat(2)
 # reports the shared cache too
 fadvise_cases() {

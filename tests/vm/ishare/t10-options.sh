@@ -1,9 +1,9 @@
 # Mount options and on-disk checks: domain_id/inode_share rules, dax,
 # remount, secrecy of domain_id, images without the feature bit, sb byte
-# 105 out of range.
+# 105 out of range, the sharing bdi's readahead.
 . /suite/lib.sh
 . /suite/data/ish.sh
-plan 26
+plan 27
 
 check "modprobe erofs" modprobe erofs
 is "counters start at zero" "$(sysc shared_inodes) $(sysc member_inodes) $(sysc cached_pages) $(sysc bytes_saved)" "0 0 0 0"
@@ -19,7 +19,12 @@ for mode in block file; do
 done
 check "dmesg names the bad prefix id" sh -c 'dmesg | grep -q "ishare xattr prefix id 3 out of range"'
 
+# the shared files' readahead follows the largest sharing device's
+disk=/sys/block/$(basename "$(readlink -f /disk/a.img)")/queue/read_ahead_kb
+echo 512 >"$disk"
 check "mount with inode_share,domain_id" mount_image block a.img /mnt/a inode_share,domain_id=s3cr3tdom
+is "the sharing bdi took the device's 512 KiB readahead" "$(cat /sys/class/bdi/erofs_ishare-*/read_ahead_kb)" 512
+echo 128 >"$disk"
 check "/proc/mounts shows inode_share" grep -q "/mnt/a erofs .*inode_share" /proc/mounts
 check "/proc/mounts never shows the domain" sh -c '! grep -q s3cr3t /proc/mounts'
 check "remount cannot change the domain" sh -c '! mount -o remount,ro,domain_id=other /mnt/a'
