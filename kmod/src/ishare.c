@@ -16,24 +16,34 @@
  *
  * Lock order (outer to inner):
  *   mmap_lock (->mmap joins) -> joining (EROFS_ISHARE_JOINING: others
- *   wait on the member's state) -> iget5_locked (allocation, reclaim,
- *   inode_hash_lock) -> shared inode ->lock;
+ *   wait on the member's state, killably) -> iget5_locked (allocation,
+ *   reclaim, inode_hash_lock) -> shared inode ->lock -> member ->i_lock
+ *   (igrab in erofs_ishare_pin_member);
  *   erofs sb s_umount -> member eviction -> shared inode ->lock.
  *   inode_hash_lock is never taken under ->lock, and reclaim never waits
  *   for a join (only members that are not open are evicted).
- * The shared inode's ->lock is a leaf spinlock (see ishare_priv.h) and is
- * never held during a fill.  A fill holds the shared folio's lock and
- * then takes the member's own locks, as without sharing: for z_erofs the
- * member's pcluster mutex, then its XArray lock / pcluster lockref
+ * The shared inode's ->lock is a spinlock (see ishare_priv.h) never held
+ * across a sleep or during a fill.  A fill holds the shared folio's lock
+ * and then takes the member's own locks, as without sharing: for z_erofs
+ * the member's pcluster mutex, then its XArray lock / pcluster lockref
  * (readmore only trylocks further shared folios).
  *
  * Lifetimes:
  *  - a member holds one reference on its shared inode from joining to
  *    eviction (erofs_ishare_get/leave); joining runs on behalf of an open
  *    file, which pins the member;
+ *  - a shared inode without members stays cached, like any unused inode
+ *    with page cache: its pages age on the page LRU, the inode shrinker
+ *    skips it while it has pages, and a later member with the same key
+ *    finds it again.  Evicting a member (from reclaim, too) only drops a
+ *    reference: it never truncates shared pages and never waits for I/O;
+ *  - a fill without a member file holds a reference on the member it
+ *    fills through and a pin on that member's sb; the sb's shutdown
+ *    waits for its pins (erofs_ishare_kill_sb) before evicting inodes;
  *  - the pseudo mount lives from module init to module exit; it is
  *    unmounted only after every erofs superblock is gone, which implies
- *    every member, and so every file using a shared mapping, is gone
+ *    every member, and so every file using a shared mapping, is gone;
+ *    unmounting it evicts the shared inodes left in the cache
  *    (see erofs_ishare_exit).
  */
 #include <linux/backing-dev.h>
@@ -41,8 +51,11 @@
 #include <linux/fs_parser.h>
 #include <linux/mount.h>
 #include <linux/pseudo_fs.h>
+#include <linux/random.h>
 #include <linux/ratelimit.h>
+#include <linux/rculist.h>
 #include <linux/sched.h>
+#include <linux/siphash.h>
 #include <linux/wait_bit.h>
 #include <linux/xxhash.h>
 #include <linux/unaligned.h>
@@ -55,6 +68,15 @@ struct vfsmount *erofs_ishare_mnt;
 static struct kmem_cache *erofs_ishare_cachep;
 static atomic_long_t erofs_ishare_nr_shared = ATOMIC_LONG_INIT(0);
 static atomic_long_t erofs_ishare_nr_members = ATOMIC_LONG_INIT(0);
+/* keys the hash of shared inode keys; chosen at module load */
+static siphash_key_t erofs_ishare_hash_key __read_mostly;
+/*
+ * Every shared inode, for the sysfs page counts: added when set up,
+ * removed at eviction under the lock, walked under RCU (inodes are freed
+ * after a grace period).
+ */
+static LIST_HEAD(erofs_ishare_all);
+static DEFINE_SPINLOCK(erofs_ishare_all_lock);
 
 /* never names the domain nor the fingerprint */
 #define erofs_ishare_warn(inode, fmt, ...)				\
@@ -198,7 +220,7 @@ static bool erofs_ishare_entry_match(struct erofs_sb_info *sbi,
  * from there.  Reading the fingerprint here saves erofs_getxattr() going
  * through the metadata cache again (its cost showed in every cold open).
  * Only the plain case is handled: the whole body in this block, the first
- * matching inline entry, a value of at most EROFS_ISHARE_FP_INLINE bytes.
+ * matching inline entry, a value of at most EROFS_ISHARE_FP_MAX bytes.
  * Anything else (the body runs into the next block, a match could be a
  * shared xattr, a long value, a malformed entry) leaves -EAGAIN, and the
  * join asks erofs_getxattr(), which has the final word and the errors.
@@ -308,51 +330,133 @@ int erofs_ishare_fill_super(struct super_block *sb)
 	return 0;
 }
 
+static bool erofs_ishare_same_domain(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/*
+ * Called after get_tree found the superblock of a block device.  If the
+ * device was mounted already, the VFS hands back that superblock, and the
+ * options of this mount (left in @fc->s_fs_info) were never applied: a
+ * different domain_id (or none where one was given, or the reverse)
+ * would silently keep the first mount's.  Refuse it, and drop the
+ * superblock the way get_tree_bdev() does (it returns it locked).
+ * File-backed mounts always get a superblock of their own.
+ */
+int erofs_ishare_check_reuse(struct fs_context *fc)
+{
+	struct erofs_sb_info *want = fc->s_fs_info;
+	struct super_block *sb = fc->root->d_sb;
+
+	if (!want)	/* a new superblock took over our options */
+		return 0;
+	if (erofs_ishare_same_domain(want->ishare.domain,
+				     EROFS_SB(sb)->ishare.domain))
+		return 0;
+	errorfc(fc, "%s is already mounted with a different domain_id (or without one)",
+		fc->source);
+	dput(fc->root);
+	fc->root = NULL;
+	deactivate_locked_super(sb);
+	return -EBUSY;
+}
+
+/*
+ * Called first thing when @sb is shut down, before its inodes are
+ * evicted: stop fills without a member file from picking members of @sb,
+ * and wait for those that did (erofs_ishare_pin_member).  Pairs with the
+ * barrier there: either the pinner sees @dying, or we see its pin.
+ */
+void erofs_ishare_kill_sb(struct super_block *sb)
+{
+	struct erofs_ishare_sb *isb = &EROFS_SB(sb)->ishare;
+
+	WRITE_ONCE(isb->dying, true);
+	smp_mb();	/* @dying before reading @pins */
+	wait_var_event(&isb->pins, !atomic_read(&isb->pins));
+}
+
 /* ---- shared inodes on the pseudo mount -------------------------------- */
 
 /*
- * The key of a shared inode: fingerprint and domain, length-delimited
- * (le32 fingerprint length, fingerprint, le32 domain length, domain), so
- * (V + "x", "y") and (V, "xy") differ.  Made once per member at inode
- * fill and never changed.  References: the member, from fill to eviction,
- * and the shared inode created with it, until the inode is freed.  So a
- * member can look its key up at any time without owning a join.
+ * The key of a shared inode: fingerprint, file size, block size and
+ * domain, length-delimited (le32 fingerprint length, fingerprint, le64
+ * i_size, u8 block size bits, le32 domain length, domain), so (V + "x",
+ * "y") and (V, "xy") differ, and a file that claims a fingerprint with
+ * another size gets a shared inode of its own instead of keeping the
+ * honest files of that size out.  The domain makes the key a secret: it
+ * is freed with kfree_sensitive().
+ *
+ * References: a member from inode fill until it joins, when it takes its
+ * shared inode's key instead (so joined members keep one copy), or until
+ * eviction; a shared inode, until it is freed.  A member's key pointer is
+ * RCU-protected because a joiner swaps it: others take a reference under
+ * rcu_read_lock() (erofs_ishare_member_key) and keys are freed after a
+ * grace period (erofs_ishare_exit() waits for those with rcu_barrier()).
+ *
+ * The hash is SipHash with a key chosen at module load: an image author
+ * cannot make many keys fall into one chain of the global inode hash.
  */
 struct erofs_ishare_key {
 	refcount_t ref;
-	u32 hash;
+	unsigned long hash;
+	struct rcu_head rcu;
 	unsigned int len;
 	u8 data[];
 };
 
-static struct erofs_ishare_key *erofs_ishare_make_key(const void *fp,
-						      unsigned int fplen,
-						      const char *domain)
+static struct erofs_ishare_key *erofs_ishare_make_key(struct inode *inode,
+						      const void *fp,
+						      unsigned int fplen)
 {
+	const char *domain = EROFS_I_SB(inode)->ishare.domain;
 	unsigned int dlen = strlen(domain);
 	struct erofs_ishare_key *key;
 	u8 *p;
 
-	key = kmalloc(struct_size(key, data, 4 + fplen + 4 + dlen), GFP_KERNEL);
+	key = kmalloc(struct_size(key, data, 4 + fplen + 8 + 1 + 4 + dlen),
+		      GFP_KERNEL_ACCOUNT);
 	if (!key)
 		return NULL;
 	refcount_set(&key->ref, 1);
-	key->len = 4 + fplen + 4 + dlen;
+	key->len = 4 + fplen + 8 + 1 + 4 + dlen;
 	p = key->data;
 	put_unaligned_le32(fplen, p);
 	p += 4;
 	memcpy(p, fp, fplen);
 	p += fplen;
+	put_unaligned_le64(i_size_read(inode), p);
+	p += 8;
+	*p++ = inode->i_blkbits;
 	put_unaligned_le32(dlen, p);
 	memcpy(p + 4, domain, dlen);
-	key->hash = xxh32(key->data, key->len, 0);
+	key->hash = siphash(key->data, key->len, &erofs_ishare_hash_key);
 	return key;
+}
+
+static void erofs_ishare_free_key(struct rcu_head *head)
+{
+	kfree_sensitive(container_of(head, struct erofs_ishare_key, rcu));
 }
 
 static void erofs_ishare_put_key(struct erofs_ishare_key *key)
 {
 	if (key && refcount_dec_and_test(&key->ref))
-		kfree(key);
+		call_rcu(&key->rcu, erofs_ishare_free_key);
+}
+
+/* a reference on the current key of a member, NULL if it has none */
+static struct erofs_ishare_key *erofs_ishare_member_key(struct erofs_ishare_link *link)
+{
+	struct erofs_ishare_key *key;
+
+	rcu_read_lock();
+	do {
+		key = rcu_dereference(link->key);
+	} while (key && !refcount_inc_not_zero(&key->ref));
+	rcu_read_unlock();
+	return key;
 }
 
 /* called under inode_hash_lock: compare the full key, not just the hash */
@@ -384,6 +488,9 @@ static void erofs_ishare_setup(struct inode *shared, struct inode *member)
 	/* i_fop stays no_open_fops: only members are ever opened */
 	shared->i_mapping->a_ops = &erofs_ishare_aops;
 	mapping_set_large_folios(shared->i_mapping);
+	spin_lock(&erofs_ishare_all_lock);
+	list_add_tail_rcu(&EROFS_ISHARE_I(shared)->all, &erofs_ishare_all);
+	spin_unlock(&erofs_ishare_all_lock);
 	atomic_long_inc(&erofs_ishare_nr_shared);
 }
 
@@ -404,7 +511,7 @@ static struct inode *erofs_ishare_iget(struct erofs_ishare_key *key,
 
 static bool erofs_ishare_can_join(struct inode *inode)
 {
-	const struct address_space_operations *aops = inode->i_mapping->a_ops;
+	const struct address_space_operations *aops = inode->i_data.a_ops;
 
 	if (!S_ISREG(inode->i_mode) || !inode->i_size || IS_DAX(inode))
 		return false;
@@ -426,42 +533,30 @@ static bool erofs_ishare_can_join(struct inode *inode)
 }
 
 /*
- * Make the key from the fingerprint value (1..block size bytes, else do
- * not share).  Most files come with the value erofs_read_inode() found;
- * the others ask erofs_getxattr(), into @pk's buffer and, for a longer
- * value, again into a block-sized one.
+ * Make the key from the fingerprint value (1..EROFS_ISHARE_FP_MAX bytes,
+ * else do not share).  Most files come with the value erofs_read_inode()
+ * found; the others ask erofs_getxattr(), into @pk's buffer.
  */
 static struct erofs_ishare_key *erofs_ishare_read_key(struct inode *inode,
 						struct erofs_ishare_peek *pk)
 {
 	struct erofs_sb_info *sbi = EROFS_I_SB(inode);
-	const void *fp = pk->fp;
-	struct erofs_ishare_key *key = NULL;
-	void *big = NULL;
 	int len = pk->len;
 
 	if (len == -EAGAIN)
 		len = erofs_getxattr(inode, sbi->ishare.name_index,
 				     sbi->ishare.name, pk->fp, sizeof(pk->fp));
-	if (len == -ERANGE) {
-		big = kmalloc(i_blocksize(inode), GFP_KERNEL);
-		if (!big)
-			return NULL;
-		fp = big;
-		len = erofs_getxattr(inode, sbi->ishare.name_index,
-				     sbi->ishare.name, big, i_blocksize(inode));
-	}
 	if (len > 0)
-		key = erofs_ishare_make_key(fp, len, sbi->ishare.domain);
-	else if (len == -ERANGE)
-		erofs_ishare_warn(inode, "fingerprint longer than a block, not shared");
+		return erofs_ishare_make_key(inode, pk->fp, len);
+	if (len == -ERANGE)
+		erofs_ishare_warn(inode, "fingerprint longer than %d bytes, not shared",
+				  EROFS_ISHARE_FP_MAX);
 	else if (!len)
 		erofs_ishare_warn(inode, "empty fingerprint, not shared");
 	else if (len != -ENOATTR)
 		erofs_ishare_warn(inode, "cannot read fingerprint (%d), not shared",
 				  len);
-	kfree(big);
-	return key;
+	return NULL;
 }
 
 /*
@@ -480,7 +575,7 @@ void erofs_ishare_prepare(struct inode *inode, struct erofs_ishare_peek *pk)
 	key = erofs_ishare_read_key(inode, pk);
 	if (!key)
 		return;
-	link->key = key;
+	RCU_INIT_POINTER(link->key, key);
 	link->state = EROFS_ISHARE_PENDING;	/* published by unlock_new_inode() */
 	inode->i_fop = &erofs_ishare_fops;
 }
@@ -492,29 +587,46 @@ void erofs_ishare_prepare(struct inode *inode, struct erofs_ishare_peek *pk)
 static int erofs_ishare_join(struct inode *inode, struct erofs_ishare_link *link,
 			     struct inode *shared)
 {
+	struct erofs_ishare_key *own = rcu_dereference_protected(link->key, 1);
 	struct erofs_ishare_inode *si;
 
 	if (!shared)
-		shared = erofs_ishare_iget(link->key, inode);
+		shared = erofs_ishare_iget(own, inode);
 	if (!shared) {
 		erofs_ishare_warn(inode, "out of memory, not shared");
 		return EROFS_ISHARE_UNSHARED;
 	}
-	/* the same fingerprint must mean the same bytes, block for block */
-	if (shared->i_size != inode->i_size ||
-	    shared->i_blkbits != inode->i_blkbits) {
-		erofs_ishare_warn(inode, "size or block size differs from a file with the same fingerprint, not shared");
+	/* the key holds both; a key collision would be a bug */
+	if (WARN_ON_ONCE(shared->i_size != inode->i_size ||
+			 shared->i_blkbits != inode->i_blkbits)) {
 		iput(shared);
 		return EROFS_ISHARE_UNSHARED;
 	}
 	si = EROFS_ISHARE_I(shared);
+	/* keep one copy of the key: the shared inode's */
+	if (si->key != own) {
+		refcount_inc(&si->key->ref);
+		rcu_assign_pointer(link->key, si->key);
+		erofs_ishare_put_key(own);
+	}
 	link->shared = shared;
-	atomic_set(&link->busy, 0);
 	spin_lock(&si->lock);
 	list_add_tail(&link->node, &si->members);
 	si->nr_members++;
 	spin_unlock(&si->lock);
 	atomic_long_inc(&erofs_ishare_nr_members);
+	/*
+	 * From now on the member's page cache is the shared mapping, for
+	 * everyone: the VFS's i_mapping indirection, as for block-device
+	 * inodes of old.  Kernel users that work on inode->i_mapping rather
+	 * than on a file (uprobes walk its i_mmap, new opens copy it to
+	 * f_mapping, drop_caches invalidates it) see the shared cache.  A
+	 * reader that loaded the old value uses the member's own mapping,
+	 * which stays valid (and empty unless such a reader fills it) until
+	 * eviction; i_data keeps the member's own state (a_ops, which the
+	 * fills dispatch on, and the pages eviction truncates).
+	 */
+	WRITE_ONCE(inode->i_mapping, shared->i_mapping);
 	return EROFS_ISHARE_JOINED;
 }
 
@@ -528,22 +640,41 @@ static bool erofs_ishare_settled(struct erofs_ishare_link *link, int *state)
 	return *state > EROFS_ISHARE_JOINING;
 }
 
+/* a shared inode of @key that exists already (and a reference), or NULL */
+static struct inode *erofs_ishare_lookup(struct erofs_ishare_link *link)
+{
+	struct erofs_ishare_key *key = erofs_ishare_member_key(link);
+	struct inode *found = NULL;
+
+	if (key) {
+		found = ilookup5(erofs_ishare_mnt->mnt_sb, key->hash,
+				 erofs_ishare_test, key);
+		erofs_ishare_put_key(key);
+	}
+	return found;
+}
+
 /*
- * The shared inode of member @inode, or NULL when the file does not share
- * (yet).  With @create, at the first use of the page cache: the file joins
+ * The shared inode of member @inode, NULL when the file does not share
+ * (yet), or an ERR_PTR.
+ *
+ * EROFS_ISHARE_GET_USE, at the first use of the page cache: the file joins
  * its shared inode, making it if need be, or stays unshared for good.
- * Without, at open: it joins only a shared inode that exists already (if
- * none does, nothing of this content is cached, and the file's own empty
- * mapping tells the truth until its first use).
+ * A fatal signal ends the wait for another joiner (-EINTR).
+ * EROFS_ISHARE_GET_NOWAIT, for IOCB_NOWAIT reads: never block; -EAGAIN if
+ * the file has not joined yet.
+ * EROFS_ISHARE_GET_OPEN, at open: join only a shared inode that exists
+ * already, and do not wait for a joiner (if none exists, nothing of this
+ * content is cached, and the file's own empty mapping tells the truth
+ * until its first use).
  *
  * One caller at a time joins (PENDING -> JOINING -> final state); callers
  * racing with it sleep until it is done, then look again.  The caller has
- * a file of @inode, so @inode cannot be evicted meanwhile, and its key
- * stays valid.  Callers may hold mmap_lock: joining takes no lock that is
- * held around a user-memory access (inode_hash_lock, the shared inode's
- * ->lock).
+ * a file of @inode, so @inode cannot be evicted meanwhile.  Callers may
+ * hold mmap_lock: joining takes no lock that is held around a user-memory
+ * access (inode_hash_lock, the shared inode's ->lock).
  */
-struct inode *erofs_ishare_get(struct inode *inode, bool create)
+struct inode *erofs_ishare_get(struct inode *inode, int how)
 {
 	struct erofs_ishare_link *link = &EROFS_I(inode)->ishare;
 	struct inode *found;
@@ -551,17 +682,21 @@ struct inode *erofs_ishare_get(struct inode *inode, bool create)
 
 	while (!erofs_ishare_settled(link, &state) &&
 	       state != EROFS_ISHARE_NONE) {
+		if (how == EROFS_ISHARE_GET_NOWAIT)
+			return ERR_PTR(-EAGAIN);
 		if (state == EROFS_ISHARE_JOINING) {
-			wait_var_event(&link->state,
-				       READ_ONCE(link->state) != EROFS_ISHARE_JOINING);
+			if (how == EROFS_ISHARE_GET_OPEN)
+				return NULL;
+			if (wait_var_event_killable(&link->state,
+				READ_ONCE(link->state) != EROFS_ISHARE_JOINING))
+				return ERR_PTR(-EINTR);
 			continue;
 		}
 		found = NULL;
-		if (!create) {
-			found = ilookup5(erofs_ishare_mnt->mnt_sb, link->key->hash,
-					 erofs_ishare_test, link->key);
+		if (how == EROFS_ISHARE_GET_OPEN) {
+			found = erofs_ishare_lookup(link);
 			if (!found)
-				break;		/* still PENDING */
+				return NULL;	/* still PENDING */
 		}
 		if (cmpxchg(&link->state, state, EROFS_ISHARE_JOINING) != state) {
 			iput(found);
@@ -577,10 +712,12 @@ struct inode *erofs_ishare_get(struct inode *inode, bool create)
 }
 
 /*
- * Called from ->evict_inode of a member.  No file is open, so no join is
- * running.  After the unlink no new fill can pick this member; a fallback
- * fill that picked it before still holds @busy, and our superblock must
- * stay up until it is done, so wait.
+ * Called from ->evict_inode of a member, maybe from the inode shrinker.
+ * No file is open, so no join is running, and no fill without a member
+ * file runs through us (it would hold a reference).  Only drop our
+ * reference: a shared inode left without members stays cached with its
+ * pages (see the lifetimes at the top), so nothing here truncates or
+ * waits for I/O.
  */
 void erofs_ishare_leave(struct inode *inode)
 {
@@ -589,8 +726,9 @@ void erofs_ishare_leave(struct inode *inode)
 	struct erofs_ishare_inode *si;
 
 	DBG_BUGON(link->state == EROFS_ISHARE_JOINING);
-	erofs_ishare_put_key(link->key);
-	link->key = NULL;
+	inode->i_mapping = &inode->i_data;
+	erofs_ishare_put_key(rcu_dereference_protected(link->key, 1));
+	RCU_INIT_POINTER(link->key, NULL);
 	link->state = EROFS_ISHARE_NONE;
 	if (!shared)
 		return;
@@ -600,35 +738,54 @@ void erofs_ishare_leave(struct inode *inode)
 	si->nr_members--;
 	spin_unlock(&si->lock);
 
-	wait_var_event(&link->busy, !atomic_read(&link->busy));
 	link->shared = NULL;
 	atomic_long_dec(&erofs_ishare_nr_members);
-	iput(shared);	/* the last reference evicts the shared inode */
+	iput(shared);
+}
+
+static void erofs_ishare_unpin_sb(struct erofs_ishare_sb *isb)
+{
+	if (atomic_dec_and_test(&isb->pins))
+		wake_up_var(&isb->pins);
 }
 
 /*
- * Fallback for a fill that has no member file: pick the first member and
- * mark it busy under the lock, so its eviction (and so its superblock's
- * shutdown) waits until erofs_ishare_unpin_member().
+ * Fallback for a fill that has no member file: take a reference on a
+ * member whose superblock is not shutting down, and a pin on that
+ * superblock, so neither goes away until erofs_ishare_unpin_member().
+ * The reference keeps the inode shrinker off the member; the pin makes
+ * the superblock's shutdown wait (erofs_ishare_kill_sb).  The pin is
+ * taken before @dying is read, the reverse of the killer's order.
  */
-struct erofs_ishare_link *erofs_ishare_pin_member(struct inode *shared)
+struct inode *erofs_ishare_pin_member(struct inode *shared)
 {
 	struct erofs_ishare_inode *si = EROFS_ISHARE_I(shared);
 	struct erofs_ishare_link *link;
+	struct erofs_ishare_sb *isb;
+	struct inode *member;
 
 	spin_lock(&si->lock);
-	link = list_first_entry_or_null(&si->members, struct erofs_ishare_link,
-					node);
-	if (link)
-		atomic_inc(&link->busy);
+	list_for_each_entry(link, &si->members, node) {
+		member = &container_of(link, struct erofs_inode, ishare)->vfs_inode;
+		isb = &EROFS_I_SB(member)->ishare;
+		atomic_inc(&isb->pins);
+		smp_mb__after_atomic();	/* the pin before reading @dying */
+		if (!READ_ONCE(isb->dying) && igrab(member)) {
+			spin_unlock(&si->lock);
+			return member;
+		}
+		erofs_ishare_unpin_sb(isb);
+	}
 	spin_unlock(&si->lock);
-	return link;
+	return NULL;
 }
 
-void erofs_ishare_unpin_member(struct erofs_ishare_link *link)
+void erofs_ishare_unpin_member(struct inode *member)
 {
-	if (atomic_dec_and_test(&link->busy))
-		wake_up_var(&link->busy);
+	struct erofs_ishare_sb *isb = &EROFS_I_SB(member)->ishare;
+
+	iput(member);
+	erofs_ishare_unpin_sb(isb);
 }
 
 /* ---- per-call fill context -------------------------------------------- */
@@ -692,6 +849,7 @@ static struct inode *erofs_ishare_alloc_inode(struct super_block *sb)
 	INIT_LIST_HEAD(&si->fills);
 	si->nr_members = 0;
 	si->key = NULL;
+	INIT_LIST_HEAD(&si->all);
 	return &si->vfs_inode;
 }
 
@@ -711,15 +869,19 @@ static void erofs_ishare_evict_inode(struct inode *inode)
 	DBG_BUGON(!list_empty(&si->members));
 	truncate_inode_pages_final(&inode->i_data);
 	clear_inode(inode);
-	if (si->key)
+	if (!list_empty(&si->all)) {
+		spin_lock(&erofs_ishare_all_lock);
+		list_del_rcu(&si->all);
+		spin_unlock(&erofs_ishare_all_lock);
 		atomic_long_dec(&erofs_ishare_nr_shared);
+	}
 }
 
 static const struct super_operations erofs_ishare_sops = {
 	.alloc_inode	= erofs_ishare_alloc_inode,
 	.free_inode	= erofs_ishare_free_inode,
 	.evict_inode	= erofs_ishare_evict_inode,
-	.drop_inode	= generic_delete_inode,
+	/* default ->drop_inode: an unused shared inode stays cached */
 	.statfs		= simple_statfs,
 };
 
@@ -750,29 +912,30 @@ static struct file_system_type erofs_ishare_fs_type = {
 static struct kobject *erofs_ishare_kobj;
 
 /*
- * Walk the shared inodes: pages resident in shared mappings, and bytes
- * saved = sum over shared inodes of (members - 1) * resident bytes (a
- * member is a file that has used the shared cache, or was opened while
- * its shared inode existed).
- * An inode stays valid while it is on s_inodes under s_inode_list_lock.
+ * Pages resident in shared mappings, and bytes saved = sum over shared
+ * inodes of (members - 1) * resident bytes (a member is a file that has
+ * used the shared cache, or was opened while its shared inode existed).
+ * The page cache has no hook that would tell us when a folio enters or
+ * leaves a mapping (->free_folio does not name it), so these two are
+ * summed when read, over our own list of shared inodes, under RCU only:
+ * no lock that joins, fills or evictions take.  The files are root-only.
  */
 static void erofs_ishare_scan(unsigned long *pages, u64 *saved)
 {
-	struct super_block *sb = erofs_ishare_mnt->mnt_sb;
-	struct inode *inode;
+	struct erofs_ishare_inode *si;
 
 	*pages = 0;
 	*saved = 0;
-	spin_lock(&sb->s_inode_list_lock);
-	list_for_each_entry(inode, &sb->s_inodes, i_sb_list) {
-		unsigned long nr = READ_ONCE(inode->i_data.nrpages);
-		unsigned int members = READ_ONCE(EROFS_ISHARE_I(inode)->nr_members);
+	rcu_read_lock();
+	list_for_each_entry_rcu(si, &erofs_ishare_all, all) {
+		unsigned long nr = READ_ONCE(si->vfs_inode.i_data.nrpages);
+		unsigned int members = READ_ONCE(si->nr_members);
 
 		*pages += nr;
 		if (members > 1)
 			*saved += (u64)(members - 1) * nr << PAGE_SHIFT;
 	}
-	spin_unlock(&sb->s_inode_list_lock);
+	rcu_read_unlock();
 }
 
 static ssize_t shared_inodes_show(struct kobject *kobj,
@@ -807,10 +970,18 @@ static ssize_t bytes_saved_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%llu\n", saved);
 }
 
-static struct kobj_attribute erofs_ishare_attr_shared = __ATTR_RO(shared_inodes);
-static struct kobj_attribute erofs_ishare_attr_members = __ATTR_RO(member_inodes);
-static struct kobj_attribute erofs_ishare_attr_pages = __ATTR_RO(cached_pages);
-static struct kobj_attribute erofs_ishare_attr_saved = __ATTR_RO(bytes_saved);
+/*
+ * Root only: the counters change when any domain's files are used, so
+ * other users could watch what other tenants read.
+ */
+static struct kobj_attribute erofs_ishare_attr_shared =
+	__ATTR(shared_inodes, 0400, shared_inodes_show, NULL);
+static struct kobj_attribute erofs_ishare_attr_members =
+	__ATTR(member_inodes, 0400, member_inodes_show, NULL);
+static struct kobj_attribute erofs_ishare_attr_pages =
+	__ATTR(cached_pages, 0400, cached_pages_show, NULL);
+static struct kobj_attribute erofs_ishare_attr_saved =
+	__ATTR(bytes_saved, 0400, bytes_saved_show, NULL);
 
 static struct attribute *erofs_ishare_attrs[] = {
 	&erofs_ishare_attr_shared.attr,
@@ -852,6 +1023,7 @@ int erofs_ishare_init(void)
 {
 	int err;
 
+	get_random_bytes(&erofs_ishare_hash_key, sizeof(erofs_ishare_hash_key));
 	erofs_ishare_cachep = kmem_cache_create("erofs_ishare_inode",
 			sizeof(struct erofs_ishare_inode), 0,
 			SLAB_RECLAIM_ACCOUNT | SLAB_ACCOUNT,
@@ -887,8 +1059,9 @@ err_cache:
 /*
  * Module exit runs with no erofs superblock left (each holds a module
  * reference), hence no member and no open member file (it pins its
- * mount).  So no shared inode remains.  Unmount the pseudo fs, then let the RCU inode frees finish
- * before the inode cache is destroyed.
+ * mount), so every shared inode left is unused.  Unmounting the pseudo
+ * fs evicts them; then let the RCU inode and key frees finish before the
+ * inode cache is destroyed.
  */
 void erofs_ishare_exit(void)
 {

@@ -28,10 +28,21 @@ struct erofs_ishare_sb {
 	unsigned int name_len;
 	int name_index;		/* its short xattr prefix index */
 	u32 filter_bit;		/* its bit in h_name_filter, 0: no filter */
+	/*
+	 * Fills without a member file pin a member of this sb (ishare.c):
+	 * @pins counts them, and once @dying is set (the sb is being shut
+	 * down) no new pin is taken.
+	 */
+	atomic_t pins;
+	bool dying;
 };
 
-/* room for common fingerprints (SHA-256: 32 bytes) */
-#define EROFS_ISHARE_FP_INLINE	64
+/*
+ * The longest fingerprint value that shares: 128 bytes, room for a
+ * 512-bit digest with a text prefix.  erofs-utils writes 39 bytes
+ * ("sha256:" and 32 raw digest bytes).  Longer values do not share.
+ */
+#define EROFS_ISHARE_FP_MAX	128
 
 /*
  * The fingerprint as erofs_read_inode() found it in the inode's own block,
@@ -41,7 +52,7 @@ struct erofs_ishare_sb {
  */
 struct erofs_ishare_peek {
 	int len;
-	u8 fp[EROFS_ISHARE_FP_INLINE];
+	u8 fp[EROFS_ISHARE_FP_MAX];
 };
 
 /*
@@ -59,8 +70,8 @@ struct erofs_ishare_peek {
  *
  * @shared and @node are set by the joiner and torn down at eviction;
  * readers see them after an acquire load of @state that returns JOINED.
- * @busy counts fallback fills running through this member; eviction
- * waits for it to drop to zero.
+ * @key is RCU-protected: a joiner swaps the member's own copy for its
+ * shared inode's, so that a shared inode and its members keep one copy.
  */
 enum {
 	EROFS_ISHARE_NONE,	/* not a candidate: never shares */
@@ -73,8 +84,7 @@ enum {
 struct erofs_ishare_link {
 	struct inode *shared;
 	struct list_head node;	/* on the shared inode's member list */
-	struct erofs_ishare_key *key;	/* a reference, see ishare.c */
-	atomic_t busy;
+	struct erofs_ishare_key __rcu *key;	/* a reference, see ishare.c */
 	int state;
 };
 
@@ -96,6 +106,8 @@ int erofs_ishare_check_options(struct fs_context *fc);
 int erofs_ishare_reconfigure(struct fs_context *fc, struct erofs_sb_info *sbi,
 			     struct erofs_sb_info *new_sbi);
 int erofs_ishare_fill_super(struct super_block *sb);
+int erofs_ishare_check_reuse(struct fs_context *fc);
+void erofs_ishare_kill_sb(struct super_block *sb);
 void erofs_ishare_free_sb(struct erofs_ishare_sb *isb);
 
 void erofs_ishare_peek(struct inode *inode, const void *ibody,

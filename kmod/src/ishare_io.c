@@ -5,7 +5,9 @@
  * A member's file points at the shared mapping (file->f_mapping), as
  * block-device files point at the device's mapping: from open when its
  * shared inode exists, else from its first page-cache use, which creates
- * it (erofs_ishare_use).  Everything that works on file->f_mapping then
+ * it (erofs_ishare_use).  A joined member's inode->i_mapping points there
+ * too (erofs_ishare_join), for users that go by the inode; its own
+ * address space (i_data) keeps its read method.  Everything that works on file->f_mapping then
  * uses the one shared page cache with no extra object per open: buffered
  * reads, mmap and page faults, fadvise and readahead(2), splice, sendfile
  * and copy_file_range, mincore and cachestat.  file_inode() stays the
@@ -24,8 +26,9 @@
  *    fault, splice, fadvise, readahead): the file pins that inode's mount,
  *    so unmounting another member never pulls the device away from that
  *    I/O, and `umount -l` waits for the last file or mapping;
- *  - otherwise a list member, marked busy so its eviction, and so its
- *    superblock's shutdown, waits for the fill (erofs_ishare_pin_member).
+ *  - otherwise a list member, held by a reference and a pin on its
+ *    superblock, so that neither goes away during the fill
+ *    (erofs_ishare_pin_member).
  * The fill then runs the member's own read method: iomap for uncompressed
  * block-device members, the file-backed path for uncompressed file-backed
  * members, z_erofs for compressed members of either kind, so members of
@@ -54,7 +57,6 @@
  * managed cache or its device under an in-flight decompression.  The
  * file-backed request additionally holds its backing file.
  */
-#include <linux/sched/mm.h>
 #include "ishare_priv.h"
 
 /* ---- user file ---------------------------------------------------------- */
@@ -69,14 +71,36 @@
  */
 static int erofs_ishare_open(struct inode *inode, struct file *file)
 {
-	struct inode *shared = erofs_ishare_get(inode, false);
+	struct inode *shared = erofs_ishare_get(inode, EROFS_ISHARE_GET_OPEN);
 
 	/* the VFS tests ->direct_IO of f_mapping: keep the member's answer */
-	if (inode->i_mapping->a_ops->direct_IO)
+	if (inode->i_data.a_ops->direct_IO)
 		file->f_mode |= FMODE_CAN_ODIRECT;
-	if (shared)
+	/*
+	 * IOCB_NOWAIT reads (preadv2(RWF_NOWAIT), io_uring) are handled:
+	 * filemap_read() does not wait for I/O, and a file that would have
+	 * to join first gets -EAGAIN (erofs_ishare_read_iter).
+	 */
+	file->f_mode |= FMODE_NOWAIT;
+	if (!IS_ERR_OR_NULL(shared))
 		file->f_mapping = shared->i_mapping;
 	return 0;
+}
+
+/*
+ * A loop device restricts the allocations of its backing file's mapping
+ * (no __GFP_IO/__GFP_FS: its worker must not recurse into filesystem I/O)
+ * when it is set up, which may be before the file's first use moved it to
+ * the shared mapping.  Carry such a restriction over; loop restores the
+ * mask on f_mapping when it is torn down.
+ */
+static void erofs_ishare_inherit_gfp(struct address_space *own,
+				     struct address_space *shared)
+{
+	gfp_t gfp = mapping_gfp_mask(own), now = mapping_gfp_mask(shared);
+
+	if ((now & gfp) != now)
+		mapping_set_gfp_mask(shared, now & gfp);
 }
 
 /*
@@ -94,18 +118,27 @@ static int erofs_ishare_open(struct inode *inode, struct file *file)
  * f_mapping (llseek, cachestat) may see either mapping; both stay valid
  * while the file is open.  A member that stays unshared keeps its own
  * mapping for good.
+ *
+ * Returns 0, -EINTR when a fatal signal ended the wait for another
+ * joiner, or -EAGAIN for @how == EROFS_ISHARE_GET_NOWAIT when joining
+ * would block.
  */
-static void erofs_ishare_use(struct file *file)
+static int erofs_ishare_use(struct file *file, int how)
 {
 	struct inode *inode = file_inode(file);
-	struct inode *shared = erofs_ishare_get(inode, true);
+	struct inode *shared = erofs_ishare_get(inode, how);
 
+	if (IS_ERR(shared))
+		return PTR_ERR(shared);
 	if (!shared || READ_ONCE(file->f_mapping) == shared->i_mapping)
-		return;
+		return 0;
 	/* racing first users of one file: one moves it and resets readahead */
-	if (cmpxchg(&file->f_mapping, inode->i_mapping, shared->i_mapping) ==
-	    inode->i_mapping)
+	if (cmpxchg(&file->f_mapping, &inode->i_data, shared->i_mapping) ==
+	    &inode->i_data) {
+		erofs_ishare_inherit_gfp(&inode->i_data, shared->i_mapping);
 		file_ra_state_init(&file->f_ra, shared->i_mapping);
+	}
+	return 0;
 }
 
 /*
@@ -117,36 +150,44 @@ static void erofs_ishare_use(struct file *file)
 static ssize_t erofs_ishare_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
 	struct inode *inode = file_inode(iocb->ki_filp);
+	int err;
 
 	if (!(iocb->ki_flags & IOCB_DIRECT)) {
-		erofs_ishare_use(iocb->ki_filp);
+		err = erofs_ishare_use(iocb->ki_filp,
+				       (iocb->ki_flags & IOCB_NOWAIT) ?
+				       EROFS_ISHARE_GET_NOWAIT : EROFS_ISHARE_GET_USE);
+		if (err)
+			return err;
 		return filemap_read(iocb, to, 0);
 	}
-	if (inode->i_mapping->a_ops != &erofs_aops)
+	if (inode->i_data.a_ops != &erofs_aops)
 		return -EINVAL;
 	return erofs_file_fops.read_iter(iocb, to);
 }
 
 static int erofs_ishare_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	erofs_ishare_use(file);
-	return generic_file_readonly_mmap(file, vma);
+	int err = erofs_ishare_use(file, EROFS_ISHARE_GET_USE);
+
+	return err ?: generic_file_readonly_mmap(file, vma);
 }
 
 static ssize_t erofs_ishare_splice_read(struct file *in, loff_t *ppos,
 					struct pipe_inode_info *pipe,
 					size_t len, unsigned int flags)
 {
-	erofs_ishare_use(in);
-	return filemap_splice_read(in, ppos, pipe, len, flags);
+	int err = erofs_ishare_use(in, EROFS_ISHARE_GET_USE);
+
+	return err ?: filemap_splice_read(in, ppos, pipe, len, flags);
 }
 
 /* also readahead(2) and madvise(MADV_WILLNEED) */
 static int erofs_ishare_fadvise(struct file *file, loff_t offset, loff_t len,
 				int advice)
 {
-	erofs_ishare_use(file);
-	return generic_fadvise(file, offset, len, advice);
+	int err = erofs_ishare_use(file, EROFS_ISHARE_GET_USE);
+
+	return err ?: generic_fadvise(file, offset, len, advice);
 }
 
 /* No ->release: nothing is allocated per open. */
@@ -164,8 +205,7 @@ const struct file_operations erofs_ishare_fops = {
 
 struct erofs_ishare_pick {
 	struct inode *member;
-	struct erofs_ishare_link *pinned;	/* fallback only */
-	unsigned int nofs;
+	bool pinned;		/* fallback: erofs_ishare_pin_member() */
 };
 
 /* the member a user file of a shared inode was opened on */
@@ -179,31 +219,23 @@ static struct inode *erofs_ishare_opener(struct file *file)
 static int erofs_ishare_pick(struct inode *shared, struct file *file,
 			     struct erofs_ishare_pick *p)
 {
-	p->pinned = NULL;
 	p->member = erofs_ishare_opener(file);
+	p->pinned = false;
 	if (p->member) {
 		DBG_BUGON(EROFS_I(p->member)->ishare.shared != shared);
 		return 0;
 	}
-	p->pinned = erofs_ishare_pin_member(shared);
-	if (!p->pinned)
+	p->member = erofs_ishare_pin_member(shared);
+	if (!p->member)
 		return -EIO;
-	p->member = &container_of(p->pinned, struct erofs_inode,
-				  ishare)->vfs_inode;
-	/*
-	 * While the member is busy its eviction waits for us: reclaim from
-	 * this fill must not try to evict inodes (it could be that member).
-	 */
-	p->nofs = memalloc_nofs_save();
+	p->pinned = true;
 	return 0;
 }
 
 static void erofs_ishare_unpick(struct erofs_ishare_pick *p)
 {
-	if (!p->pinned)
-		return;
-	memalloc_nofs_restore(p->nofs);
-	erofs_ishare_unpin_member(p->pinned);
+	if (p->pinned)
+		erofs_ishare_unpin_member(p->member);
 }
 
 /* iomap only knows the shared inode: map through the current fill's member */
@@ -251,7 +283,7 @@ static int erofs_ishare_read_folio_via(struct inode *shared,
 				       struct inode *member,
 				       struct folio *folio)
 {
-	const struct address_space_operations *aops = member->i_mapping->a_ops;
+	const struct address_space_operations *aops = member->i_data.a_ops;
 	struct erofs_ishare_fill fill;
 	int err;
 
@@ -303,7 +335,7 @@ static void erofs_ishare_readahead(struct readahead_control *rac)
 
 	if (erofs_ishare_pick(shared, rac->file, &p))
 		return;
-	aops = p.member->i_mapping->a_ops;
+	aops = p.member->i_data.a_ops;
 	if (aops == &erofs_aops) {
 		erofs_ishare_fill_begin(shared, &fill, p.member);
 		iomap_readahead(rac, &erofs_ishare_iomap_ops);

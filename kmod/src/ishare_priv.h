@@ -8,15 +8,16 @@
 #include "internal.h"
 
 /*
- * A shared inode lives on our internal pseudo mount, one per (fingerprint,
- * domain) key.  Each member holds one reference, and only members hold
- * references (open files reach it through their member).  The last
- * reference evicts it at once (never cached unreferenced) and its page
- * cache goes with it.
+ * A shared inode lives on our internal pseudo mount, one per key (see
+ * ishare.c).  Each member holds one reference, and only members and
+ * fills without a member file hold references (open files reach it
+ * through their member).  Without references it stays cached with its
+ * pages until the page LRU has reclaimed them and the inode shrinker
+ * evicts it, or until module exit.
  *
- * @lock protects @members, @fills and @nr_members.  It is a
- * leaf lock: nothing else is taken while it is held, and it is never held
- * across a sleep.
+ * @lock protects @members, @fills and @nr_members.  It is a spinlock
+ * never held across a sleep; under it only a member's ->i_lock is taken
+ * (igrab).  @all is on the list of every shared inode (ishare.c).
  */
 struct erofs_ishare_inode {
 	spinlock_t lock;
@@ -24,6 +25,7 @@ struct erofs_ishare_inode {
 	struct list_head fills;		/* erofs_ishare_fill.node */
 	unsigned int nr_members;
 	struct erofs_ishare_key *key;	/* a reference, see ishare.c */
+	struct list_head all;
 	struct inode vfs_inode;
 };
 
@@ -36,8 +38,15 @@ extern struct vfsmount *erofs_ishare_mnt;
 extern const struct file_operations erofs_ishare_fops;
 extern const struct address_space_operations erofs_ishare_aops;
 
-struct erofs_ishare_link *erofs_ishare_pin_member(struct inode *shared);
-void erofs_ishare_unpin_member(struct erofs_ishare_link *link);
-struct inode *erofs_ishare_get(struct inode *inode, bool create);
+struct inode *erofs_ishare_pin_member(struct inode *shared);
+void erofs_ishare_unpin_member(struct inode *member);
+
+/* how erofs_ishare_get() is called */
+enum {
+	EROFS_ISHARE_GET_OPEN,		/* at open: join an existing one only */
+	EROFS_ISHARE_GET_USE,		/* first page-cache use: join, wait */
+	EROFS_ISHARE_GET_NOWAIT,	/* IOCB_NOWAIT: never block */
+};
+struct inode *erofs_ishare_get(struct inode *inode, int how);
 
 #endif	/* __EROFS_ISHARE_PRIV_H */
