@@ -67,6 +67,13 @@ cmp -s "$pristine/include/trace/events/erofs.h" "$kbuild/include/trace/events/er
 		"/usr/src/linux-headers-${kver%-amd64}-common/include/trace/events/erofs.h" ||
 	die "include/trace/events/erofs.h differs between linux-source and the headers"
 
+# With EROFS_FS_ONDEMAND, erofs hands domain_id= to fscache (it names a
+# cache domain there); our patches give it to page-cache sharing only.
+config=$kbuild/.config
+[[ -r $config ]] || die "$config not found: cannot check the kernel config"
+! grep -q '^CONFIG_EROFS_FS_ONDEMAND=y' "$config" ||
+	die "the kernel has CONFIG_EROFS_FS_ONDEMAND=y: domain_id= would go to fscache, not to page-cache sharing; this module does not support that config"
+
 # --- 2. patch ---------------------------------------------------------------
 tree=$out/tree
 shopt -s nullglob
