@@ -41,7 +41,7 @@ done
 # --- kernel modules -----------------------------------------------------------
 # Copy each module with its dependency closure, as modprobe would resolve it
 # on the real system, decompressed so busybox modprobe can load it.
-want=(virtio_blk loop crc32c_generic crc32c-intel libcrc32c)
+want=(virtio_blk loop overlay crc32c_generic crc32c-intel libcrc32c)
 mapfile -t paths < <(modprobe -a -S "$kver" --show-depends "${want[@]}" erofs |
 	awk '$1 == "insmod" { print $2 }' | sort -u)
 for p in "${paths[@]}"; do

@@ -31,18 +31,31 @@
  *                                all bytes by read, mmap, splice or
  *                                fadvise+read (i % 4) and prints their
  *                                FNV-1a hash, one line each
+ *   ishtool nowait FILE OTHER    open FILE, read all of OTHER, then read
+ *                                FILE with preadv2(RWF_NOWAIT), read one
+ *                                byte normally, and RWF_NOWAIT again;
+ *                                prints each NOWAIT result (bytes, or the
+ *                                errno name EAGAIN)
+ *   ishtool readas UID FILE      read FILE as user UID; exits 0, or with
+ *                                the errno of the failed open or read
+ *   ishtool firstuse DIR         open each regular file of DIR, read one
+ *                                byte, close; print the microseconds it
+ *                                all took (the files' first use: joins)
  * Exits with the errno value of the first failure.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -366,6 +379,77 @@ static int raumount(int argc, char **argv)
 	return 0;
 }
 
+static void print_nowait(int fd, char *buf, size_t len)
+{
+	struct iovec iov = { buf, len };
+	ssize_t n = preadv2(fd, &iov, 1, 0, RWF_NOWAIT);
+
+	if (n >= 0)
+		printf("%zd", n);
+	else if (errno == EAGAIN)
+		printf("EAGAIN");
+	else
+		die("preadv2");
+}
+
+static int nowait(const char *path, const char *other)
+{
+	static char buf[1 << 16];
+	size_t size;
+	int fd = open_file(path, 0, &size), ofd = open_file(other, 0, &size);
+
+	while (read(ofd, buf, sizeof(buf)) > 0)
+		;
+	close(ofd);
+	print_nowait(fd, buf, 4096);
+	if (pread(fd, buf, 1, 0) != 1)
+		die("pread");
+	putchar(' ');
+	print_nowait(fd, buf, 4096);
+	putchar('\n');
+	return 0;
+}
+
+static int readas(uid_t uid, const char *path)
+{
+	char buf[256];
+	int fd;
+
+	if (setgid(uid) || setuid(uid))
+		die("setuid");
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || read(fd, buf, sizeof(buf)) < 0)
+		return errno;
+	return 0;
+}
+
+static int firstuse(const char *dir)
+{
+	struct timespec t0, t1;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int dfd, fd;
+	char c;
+
+	if (!d)
+		die(dir);
+	dfd = dirfd(d);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_REG)
+			continue;
+		fd = openat(dfd, de->d_name, O_RDONLY);
+		if (fd < 0 || read(fd, &c, 1) != 1)
+			die(de->d_name);
+		close(fd);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	closedir(d);
+	printf("%lld\n", (long long)(t1.tv_sec - t0.tv_sec) * 1000000 +
+	       (t1.tv_nsec - t0.tv_nsec) / 1000);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	size_t size, i;
@@ -405,6 +489,12 @@ int main(int argc, char **argv)
 		return raumount(argc, argv);
 	if (!strcmp(argv[1], "late") && argc == 4)
 		return late(argv[2], argv[3]);
+	if (!strcmp(argv[1], "firstuse"))
+		return firstuse(argv[2]);
+	if (!strcmp(argv[1], "nowait") && argc == 4)
+		return nowait(argv[2], argv[3]);
+	if (!strcmp(argv[1], "readas") && argc == 4)
+		return readas(strtoul(argv[2], NULL, 0), argv[3]);
 	if (!strcmp(argv[1], "race") && argc == 4)
 		return race(argv[2], atoi(argv[3]));
 	if (!strcmp(argv[1], "randmap") && argc == 4)

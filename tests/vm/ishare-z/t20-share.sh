@@ -48,5 +48,6 @@ for mode in block file; do
 		"$([ $((u - d)) -ge $((shared_pages * 3)) ] && echo yes)" yes
 	umount_all
 done
+drop	# unused shared inodes stay cached with their pages until reclaimed
 is "counters back to zero" "$(sysc shared_inodes) $(sysc member_inodes) $(sysc cached_pages)" "0 0 0"
 check "rmmod erofs" rmmod erofs

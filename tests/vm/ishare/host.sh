@@ -54,12 +54,38 @@ python3 "$mk" "$out/images/bad.img" "$t/bad" --fp empty=empty --fp big=big \
 python3 "$mk" "$out/images/bad2.img" "$t/bad"
 
 # Fingerprints in each place a writer may put them (t35): a body running
-# into the next block, after another xattr, 64, 65 and 3000-byte values;
-# then the same values in the plain layout.
-for f in cross lead v64 v65 v3k; do rnd "$t/fpr/$f" 20000; done
-fps=(--fp v64=len:64 --fp v65=len:65 --fp v3k=len:3000)
+# into the next block, after another xattr, 64, 65, 128, 129 and
+# 3000-byte values (more than 128 bytes never share); then the same
+# values in the plain layout.
+for f in cross lead v64 v65 v128 v129 v3k; do rnd "$t/fpr/$f" 20000; done
+fps=(--fp v64=len:64 --fp v65=len:65 --fp v128=len:128 --fp v129=len:129
+	--fp v3k=len:3000)
 python3 "$mk" "$out/images/fpr1.img" "$t/fpr" --cross cross --lead lead "${fps[@]}"
 python3 "$mk" "$out/images/fpr2.img" "$t/fpr" "${fps[@]}"
+
+# Hash flooding (t86): 3000 files whose keys in domain "coll" all collide
+# under seed-0 xxh32, and 3000 files with random fingerprints.
+co=$TOP/tests/vm/lib/xxh32coll.py
+python3 "$co" "$t/coll" "$t/coll.fps" 3000 100 coll >"$out/data/coll.txt"
+python3 "$co" "$t/rand" "$t/rand.fps" 3000 100 coll --random >>"$out/data/coll.txt"
+python3 "$mk" "$out/images/coll.img" "$t/coll" --inline --fp-list "$t/coll.fps"
+python3 "$mk" "$out/images/rand.img" "$t/rand" --inline --fp-list "$t/rand.fps"
+
+# Kernel users that go by the inode (t87): images of two "containers"
+# (plain and lz4hc) holding a program to put a uprobe on and an erofs image
+# (of tree A) to use through a loop device and as a file-backed image.
+mkdir -p "$t/U"
+gcc -O2 -static -no-pie -o "$t/U/tick" "$TOP/tests/vm/lib/tick.c"
+addr=$((16#$(readelf -sW "$t/U/tick" | awk '$8 == "tick" { print $2 }')))
+while read -r typ off va _ fsz _; do	# the file offset of tick()
+	if [[ $typ == LOAD ]] && ((addr >= va && addr < va + fsz)); then
+		printf '0x%x\n' $((addr - va + off)) >"$out/data/tick.off"
+	fi
+done < <(readelf -lW "$t/U/tick")
+[[ -s $out/data/tick.off ]] || { echo "host.sh: no file offset for tick()" >&2; exit 1; }
+"$mkfs" --quiet --ishare_key=trusted.erofs.fingerprint "$t/U/inner.img" "$t/A"
+"$mkfs" --quiet --ishare_key=trusted.erofs.fingerprint "$out/images/ua.img" "$t/U"
+"$mkfs" --quiet -zlz4hc --ishare_key=trusted.erofs.fingerprint "$out/images/ub.img" "$t/U"
 
 # Expected content hashes, one "HASH  ./path" per file of each tree.
 # Executables: a static busybox in an uncompressed and an lz4hc image
@@ -70,7 +96,7 @@ cp "$bb" "$t/Y/busybox"
 "$mkfs" --quiet --ishare_key=trusted.erofs.fingerprint "$out/images/xa.img" "$t/X"
 "$mkfs" --quiet -zlz4hc --ishare_key=trusted.erofs.fingerprint "$out/images/xb.img" "$t/Y"
 
-for d in A B X iso amb1 amb2 bad fpr; do
+for d in A B U X iso amb1 amb2 bad fpr coll rand; do
 	(cd "$t/$d" && find . -type f -print0 | sort -z | xargs -0 sha256sum) \
 		>"$out/data/$d.sha256"
 done

@@ -19,7 +19,7 @@ for mode in block file; do
 	hashes_match "$mode: bad fingerprints read back exactly" /mnt/x bad
 	umount_all
 	check "$mode: warned about the empty one" sh -c 'dmesg | grep -q "empty fingerprint, not shared"'
-	check "$mode: warned about the oversized one" sh -c 'dmesg | grep -q "fingerprint longer than a block, not shared"'
+	check "$mode: warned about the oversized one" sh -c 'dmesg | grep -q "fingerprint longer than 128 bytes, not shared"'
 	check "$mode: warned about the corrupt one" sh -c 'dmesg | grep -q "cannot read fingerprint (-117), not shared"'
 
 	drop

@@ -24,6 +24,7 @@
 #   --cross PATH       place PATH's inode 64 bytes before a block ends, so
 #                      its xattr body runs into the next block
 #   --lead PATH        an xattr user.lead=x before PATH's fingerprint
+#   --fp-list FILE     more --fp specs, one "PATH=SPEC" per line
 import hashlib
 import os
 import stat
@@ -137,6 +138,9 @@ def main(argv):
         elif a == "--fp":
             k, v = next(it).split("=", 1)
             fps[k] = v
+        elif a == "--fp-list":
+            with open(next(it)) as f:
+                fps.update(line.rstrip("\n").split("=", 1) for line in f if line.strip())
         else:
             sys.exit("mkishare: bad option " + a)
 
