@@ -6,8 +6,10 @@
 # /suite/data/bases/N.img; a plain copy of the tree as the honest reference;
 # and the hostile images as patches against the bases, made by
 # tests/vm/lib/mutate.py from seed HOSTILE_SEED (1), HOSTILE_COUNT (600)
-# of them.  OUTDIR/hostile.manifest says what each image changes.
-# usage: host.sh OUTDIR   (env: TOP, BUILD; HOSTILE_SEED, HOSTILE_COUNT)
+# of them, or only image HOSTILE_ONLY of that seed (a reproducer).
+# OUTDIR/hostile.manifest says what each image changes.
+# usage: host.sh OUTDIR
+#        (env: TOP, BUILD; HOSTILE_SEED, HOSTILE_COUNT, HOSTILE_ONLY)
 set -euo pipefail
 out=${1:?usage: host.sh OUTDIR}
 seed=${HOSTILE_SEED:-1}
@@ -39,7 +41,9 @@ for img in "$out"/images/h*.img; do
 done
 
 cp -a "$t/src" "$out/data/tree"
-python3 "$TOP/tests/vm/lib/mutate.py" --seed "$seed" --count "$count" \
+only=()
+[[ -n ${HOSTILE_ONLY:-} ]] && only=(--only "$HOSTILE_ONLY")
+python3 "$TOP/tests/vm/lib/mutate.py" --seed "$seed" --count "$count" "${only[@]}" \
 	--manifest "$out/hostile.manifest" --patches "$out/data/hostile.patches" "${args[@]}"
 echo "$seed" >"$out/data/seed"
-echo "hostile: seed $seed, $count images, $(du -sk "$out/data" | cut -f1) KiB of data"
+echo "hostile: seed $seed, $(wc -l <"$out/data/hostile.patches") images, $(du -sk "$out/data" | cut -f1) KiB of data"

@@ -43,12 +43,15 @@ is "images run" "$(get images)" "$N"
 mounted=$(get mounted)
 refused=$(get refused)
 is "mounted + refused = images" "$((mounted + refused))" "$N"
-check "mounts refused: $refused" [ "$refused" -gt 0 ]
-check "mounts ok: $mounted" [ "$mounted" -gt 0 ]
-check "files read: $(get files)" [ "$(get files)" -gt 0 ]
+# A full run (not a one-image reproducer) has both outcomes.
+few=0
+[ "$N" -lt 50 ] && few=1
+check "mounts refused: $refused" [ "$refused" -gt 0 -o $few = 1 ]
+check "mounts ok: $mounted" [ "$mounted" -gt 0 -o $few = 1 ]
+check "files read: $(get files)" [ "$(get files)" -gt 0 -o $few = 1 ]
 check "read errors: $(get read_errors), stat errors $(get stat_errors), SIGBUS $(get sigbus)" \
 	[ "$(get read_errors)" -ge 0 ]
-check "xattrs read: $(get xattrs)" [ "$(get xattrs)" -gt 0 ]
+check "xattrs read: $(get xattrs)" [ "$(get xattrs)" -gt 0 -o $few = 1 ]
 is "honest checks passed (5 initial, 10 per mounted image)" "$(get honest_ok)" "$((5 + 10 * mounted))"
 is "honest checks failed" "$(get honest_bad)" 0
 is "unmount and loop failures" "$(get failures)" 0

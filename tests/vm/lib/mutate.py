@@ -10,7 +10,7 @@
 #
 #   sb        feature bits, blkszbits, root nid, meta/xattr block address,
 #             prefix table start and count, ishare prefix id (byte 105),
-#             packed nid, block count
+#             packed nid, block count, sb_extslots, lz4 distance / algorithms
 #   inode     i_format (version, layout, flag bits), i_xattr_icount, i_mode,
 #             i_size, i_u (start block / block count), nlink
 #   xattr     shared count, shared ids, entry name index (short, long prefix
@@ -226,7 +226,15 @@ class Mutator:
     # --- classes ---------------------------------------------------------
     def sb(self):
         r, b = self.rng, self.b
-        k = r.randrange(9)
+        k = r.randrange(12)
+        if k == 9:
+            return self.field(SB + 84, 2, "sb.lz4_max_distance/compr_algs",
+                              r.choice([0, 1, 0xFFFF, 0x8000, None]))
+        if k == 10:
+            return self.field(SB + 13, 1, "sb.sb_extslots", r.choice([1, 2, 0x7F, 0xFF]))
+        if k == 11:
+            return self.field(SB + 36, 4, "sb.blocks",
+                              r.choice([0, 1, len(self.buf) // b.bs - 1, 0xFFFFFFFF]))
         if k == 0:
             o = r.choice([8, 80])
             bit = r.choice(range(32) if o == 80 else range(8))
