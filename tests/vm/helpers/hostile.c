@@ -32,6 +32,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #define READ_CAP (256 << 10)	/* bytes read of one hostile file */
@@ -57,6 +58,25 @@ static struct {
 	     xattrs, honest_ok, honest_bad, entries, kmsg_errors;
 } n;
 static long refused_by_errno[256];
+
+/* milliseconds spent per phase, summed over all images */
+enum { T_WRITE, T_MOUNT, T_WALK, T_WARM, T_UMOUNT, T_COLD, T_NR };
+static const char *const t_name[T_NR] = {
+	"write", "mount", "walk", "warm", "umount", "cold"
+};
+static double t_ms[T_NR], t_last;
+
+static void lap(int phase)
+{
+	struct timespec ts;
+	double now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+	if (phase >= 0)
+		t_ms[phase] += now - t_last;
+	t_last = now;
+}
 static int cur_image;
 
 static void die(const char *what)
@@ -414,6 +434,7 @@ int main(int argc, char **argv)
 			skip--;
 			continue;
 		}
+		lap(-1);
 		write_image(imgfile, line);
 		n.images++;
 		snprintf(msg, sizeof(msg), "hostile: image %d\n", cur_image);
@@ -427,17 +448,22 @@ int main(int argc, char **argv)
 				continue;
 			}
 		}
+		lap(T_WRITE);
 		if (mount(src, mnt, "erofs", MS_RDONLY, opts)) {
 			n.refused++;
 			refused_by_errno[errno & 255]++;
+			lap(T_MOUNT);
 		} else {
+			lap(T_MOUNT);
 			n.mounted++;
 			mounted = 1;
 			n.entries = 0;
 			dfd = open(mnt, O_RDONLY | O_DIRECTORY);
 			if (dfd >= 0)
 				walk(dfd, 0);
+			lap(T_WALK);
 			honest_all(argv + optind, argc - optind, "warm");
+			lap(T_WARM);
 			if (umount2(mnt, 0)) {
 				printf("UMOUNTFAIL image=%d: %s\n", cur_image, strerror(errno));
 				failures++;
@@ -455,9 +481,11 @@ int main(int argc, char **argv)
 		 * After a mounted image: cold honest reads, which also refill
 		 * every honest page before the next hostile image is mounted.
 		 */
+		lap(T_UMOUNT);
 		if (mounted) {
 			drop_caches();
 			honest_all(argv + optind, argc - optind, "cold");
+			lap(T_COLD);
 		}
 		if (n.images % 100 == 0)
 			fprintf(stderr, "hostile: %ld images\n", n.images);
@@ -468,6 +496,8 @@ int main(int argc, char **argv)
 	       "failures=%ld\nkmsg_errors=%ld\n", n.images, n.refused, n.mounted, n.files, n.read_errors,
 	       n.stat_errors, n.sigbus, n.xattrs, n.honest_ok, n.honest_bad, failures,
 	       n.kmsg_errors);
+	for (int t = 0; t < T_NR; t++)
+		printf("ms_%s=%.0f\n", t_name[t], t_ms[t]);
 	for (int e = 0; e < 256; e++)
 		if (refused_by_errno[e])
 			printf("refused_%s=%ld\n", strerrorname_np(e) ? strerrorname_np(e) : "?",

@@ -37,6 +37,7 @@ cat /tmp/hostile.out
 get() { v=$(sed -n "s/^$1=//p" /tmp/hostile.out); echo "${v:-missing}"; }
 grep -E '^(MISMATCH|UMOUNTFAIL|LOOP)' /tmp/hostile.out | head -n 20 | while read -r l; do diag "$l"; done
 diag "$(grep '^refused_' /tmp/hostile.out | tr '\n' ' ')"
+diag "time (ms): $(grep '^ms_' /tmp/hostile.out | tr '\n' ' ')"
 
 is "helper exit status" "$rc" 0
 is "images run" "$(get images)" "$N"

@@ -45,7 +45,7 @@ def main(argv):
     files["big/dup_of_t12"] = files["t12_12000"]
     files["a/b/c/deep"] = text(rng, 2500)
     files["a/b/side"] = noise(rng, 700)
-    for k in range(40):
+    for k in range(24):
         files["many/entry_with_a_longer_name_%03d" % k] = text(rng, 16 + k)
     for rel, data in sorted(files.items()):
         path = os.path.join(root, rel)
