@@ -398,16 +398,35 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "p:b:r:m:w:o:n:l:s:")) != -1) {
 		switch (c) {
-		case 'p': patches = optarg; break;
-		case 'b': basedir = optarg; break;
-		case 'r': refdir = optarg; break;
-		case 'm': mnt = optarg; break;
-		case 'w': imgfile = optarg; break;
-		case 'o': opts = optarg; break;
-		case 'n': max = atol(optarg); break;
-		case 'l': loop_every = atol(optarg); break;
-		case 's': skip = atol(optarg); break;
-		default: usage();
+		case 'p':
+			patches = optarg;
+			break;
+		case 'b':
+			basedir = optarg;
+			break;
+		case 'r':
+			refdir = optarg;
+			break;
+		case 'm':
+			mnt = optarg;
+			break;
+		case 'w':
+			imgfile = optarg;
+			break;
+		case 'o':
+			opts = optarg;
+			break;
+		case 'n':
+			max = atol(optarg);
+			break;
+		case 'l':
+			loop_every = atol(optarg);
+			break;
+		case 's':
+			skip = atol(optarg);
+			break;
+		default:
+			usage();
 		}
 	}
 	if (!patches || !basedir || !refdir || !mnt || !imgfile || optind >= argc)

@@ -18,14 +18,14 @@ check "modprobe loop" modprobe loop
 # Honest images: plain 4 KiB and full-index lz4hc from their disks, the
 # others file-backed.
 nh=0
-for img in $(cat /suite/disks); do
+while read -r img; do
 	case $img in
-	h0-*|h2-*) mode=block ;;
-	*) mode=file ;;
+	h0-*|h2-*) mode="block" ;;
+	*) mode="file" ;;
 	esac
-	mount_image $mode "$img" "/mnt/h$nh" "domain_id=$D" || bail "cannot mount honest $img"
+	mount_image "$mode" "$img" "/mnt/h$nh" "domain_id=$D" || bail "cannot mount honest $img"
 	nh=$((nh + 1))
-done
+done </suite/disks
 is "honest images mounted" "$nh" 5
 
 mkdir -p /mnt/x
