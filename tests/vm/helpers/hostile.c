@@ -3,7 +3,7 @@
  * hostile: the per-image loop of the hostile-image VM suite.
  *
  * usage: hostile -p PATCHES -b BASEDIR -r REFDIR -m MNT -w IMGFILE
- *                [-o OPTS] [-n MAX] [-l EVERY] [-s SKIP] HONEST_DIR...
+ *                [-o OPTS] [-n MAX] [-l EVERY] [-c EVERY] [-s SKIP] HONEST_DIR...
  *
  * Each line of PATCHES is "INDEX BASE OFF:HEX ...": image INDEX is
  * BASEDIR/BASE.img with the given bytes replaced (tests/vm/lib/mutate.py
@@ -12,7 +12,9 @@
  * through a loop device; walk the whole tree (stat, xattrs, readlink, read
  * every file, mmap every third one), tolerating any error; check that each
  * HONEST_DIR (mounts of honest images in the same domain) still reads as
- * REFDIR; unmount; drop caches; check the honest mounts again, cold.
+ * REFDIR; unmount; drop caches and check the honest mounts again, cold
+ * (after every -c EVERY-th mounted image, default every one; -n stops
+ * after MAX images, -s skips the first SKIP lines).
  * Writes "hostile: image N" to /dev/kmsg before each image, so a splat in
  * the kernel log names its image.  Prints counters as NAME=VALUE lines;
  * exits 1 on a wrong honest byte, an unmount or loop failure, 2 on usage.
@@ -55,7 +57,7 @@ static char buf[1 << 16];
 
 static struct {
 	long images, refused, mounted, files, read_errors, stat_errors, sigbus,
-	     xattrs, honest_ok, honest_bad, entries, kmsg_errors;
+	     xattrs, honest_ok, honest_bad, entries, kmsg_errors, cold_passes;
 } n;
 static long refused_by_errno[256];
 
@@ -382,7 +384,8 @@ static void drop_caches(void)
 static void usage(void)
 {
 	fprintf(stderr, "usage: hostile -p PATCHES -b BASEDIR -r REFDIR -m MNT -w IMGFILE\n"
-			"               [-o OPTS] [-n MAX] [-l EVERY] [-s SKIP] HONEST_DIR...\n");
+			"               [-o OPTS] [-n MAX] [-l EVERY] [-c EVERY] [-s SKIP]\n"
+			"               HONEST_DIR...\n");
 	exit(2);
 }
 
@@ -390,13 +393,13 @@ int main(int argc, char **argv)
 {
 	const char *patches = NULL, *basedir = NULL, *refdir = NULL, *mnt = NULL;
 	const char *imgfile = NULL, *opts = NULL;
-	long max = -1, loop_every = 8, skip = 0, failures = 0;
+	long max = -1, loop_every = 8, cold_every = 1, skip = 0, failures = 0;
 	struct sigaction sa = { .sa_handler = on_sigbus };
 	static char line[1 << 20];
 	FILE *pf;
 	int c;
 
-	while ((c = getopt(argc, argv, "p:b:r:m:w:o:n:l:s:")) != -1) {
+	while ((c = getopt(argc, argv, "p:b:r:m:w:o:n:l:c:s:")) != -1) {
 		switch (c) {
 		case 'p':
 			patches = optarg;
@@ -421,6 +424,9 @@ int main(int argc, char **argv)
 			break;
 		case 'l':
 			loop_every = atol(optarg);
+			break;
+		case 'c':
+			cold_every = atol(optarg);
 			break;
 		case 's':
 			skip = atol(optarg);
@@ -501,7 +507,8 @@ int main(int argc, char **argv)
 		 * every honest page before the next hostile image is mounted.
 		 */
 		lap(T_UMOUNT);
-		if (mounted) {
+		if (mounted && cold_every > 0 && n.mounted % cold_every == 0) {
+			n.cold_passes++;
 			drop_caches();
 			honest_all(argv + optind, argc - optind, "cold");
 			lap(T_COLD);
@@ -512,9 +519,9 @@ int main(int argc, char **argv)
 	fclose(pf);
 	printf("images=%ld\nrefused=%ld\nmounted=%ld\nfiles=%ld\nread_errors=%ld\n"
 	       "stat_errors=%ld\nsigbus=%ld\nxattrs=%ld\nhonest_ok=%ld\nhonest_bad=%ld\n"
-	       "failures=%ld\nkmsg_errors=%ld\n", n.images, n.refused, n.mounted, n.files, n.read_errors,
+	       "failures=%ld\nkmsg_errors=%ld\ncold_passes=%ld\n", n.images, n.refused, n.mounted, n.files, n.read_errors,
 	       n.stat_errors, n.sigbus, n.xattrs, n.honest_ok, n.honest_bad, failures,
-	       n.kmsg_errors);
+	       n.kmsg_errors, n.cold_passes);
 	for (int t = 0; t < T_NR; t++)
 		printf("ms_%s=%.0f\n", t_name[t], t_ms[t]);
 	for (int e = 0; e < 256; e++)

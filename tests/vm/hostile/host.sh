@@ -7,9 +7,13 @@
 # and the hostile images as patches against the bases, made by
 # tests/vm/lib/mutate.py from seed HOSTILE_SEED (1), HOSTILE_COUNT (600)
 # of them, or only image HOSTILE_ONLY of that seed (a reproducer).
+# Guest settings (/suite/data/hostile.conf): HOSTILE_LOOP_EVERY (8: every
+# 8th image through a loop device, 0 none), HOSTILE_COLD_EVERY (1: cold
+# honest pass after every mounted image; more for a slow debug kernel).
 # OUTDIR/hostile.manifest says what each image changes.
 # usage: host.sh OUTDIR
-#        (env: TOP, BUILD; HOSTILE_SEED, HOSTILE_COUNT, HOSTILE_ONLY)
+#        (env: TOP, BUILD; HOSTILE_SEED, HOSTILE_COUNT, HOSTILE_ONLY,
+#         HOSTILE_LOOP_EVERY, HOSTILE_COLD_EVERY)
 set -euo pipefail
 out=${1:?usage: host.sh OUTDIR}
 seed=${HOSTILE_SEED:-1}
@@ -46,4 +50,6 @@ only=()
 python3 "$TOP/tests/vm/lib/mutate.py" --seed "$seed" --count "$count" "${only[@]}" \
 	--manifest "$out/hostile.manifest" --patches "$out/data/hostile.patches" "${args[@]}"
 echo "$seed" >"$out/data/seed"
+printf 'LOOP_EVERY=%d\nCOLD_EVERY=%d\n' "${HOSTILE_LOOP_EVERY:-8}" \
+	"${HOSTILE_COLD_EVERY:-1}" >"$out/data/hostile.conf"
 echo "hostile: seed $seed, $(wc -l <"$out/data/hostile.patches") images, $(du -sk "$out/data" | cut -f1) KiB of data"

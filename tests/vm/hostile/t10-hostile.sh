@@ -7,11 +7,13 @@
 # host judge fails the run on any splat or hang; the console log has a
 # "hostile: image N" line before each image.
 . /suite/lib.sh
-plan 18
+plan 19
 
 D=hostile-domain
+LOOP_EVERY=8 COLD_EVERY=1
+. /suite/data/hostile.conf
 N=$(wc -l </suite/data/hostile.patches)
-diag "seed $(cat /suite/data/seed), $N images"
+diag "seed $(cat /suite/data/seed), $N images, loop every $LOOP_EVERY, cold every $COLD_EVERY"
 check "modprobe erofs" modprobe erofs
 check "modprobe loop" modprobe loop
 
@@ -30,7 +32,7 @@ is "honest images mounted" "$nh" 5
 
 mkdir -p /mnt/x
 hostile -p /suite/data/hostile.patches -b /suite/data/bases -r /suite/data/tree \
-	-m /mnt/x -w /ram/hostile.img -o "domain_id=$D" -l 8 \
+	-m /mnt/x -w /ram/hostile.img -o "domain_id=$D" -l "$LOOP_EVERY" -c "$COLD_EVERY" \
 	/mnt/h0 /mnt/h1 /mnt/h2 /mnt/h3 /mnt/h4 >/tmp/hostile.out 2>/tmp/hostile.err
 rc=$?
 cat /tmp/hostile.out
@@ -53,7 +55,10 @@ check "files read: $(get files)" [ "$(get files)" -gt 0 -o $few = 1 ]
 check "read errors: $(get read_errors), stat errors $(get stat_errors), SIGBUS $(get sigbus)" \
 	[ "$(get read_errors)" -ge 0 ]
 check "xattrs read: $(get xattrs)" [ "$(get xattrs)" -gt 0 -o $few = 1 ]
-is "honest checks passed (5 initial, 10 per mounted image)" "$(get honest_ok)" "$((5 + 10 * mounted))"
+colds=$(get cold_passes)
+is "cold honest passes" "$colds" "$((COLD_EVERY > 0 ? mounted / COLD_EVERY : 0))"
+is "honest checks passed (5 initial, 5 per mounted image and per cold pass)" \
+	"$(get honest_ok)" "$((5 + 5 * mounted + 5 * colds))"
 is "honest checks failed" "$(get honest_bad)" 0
 is "unmount and loop failures" "$(get failures)" 0
 
