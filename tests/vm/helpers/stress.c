@@ -15,7 +15,7 @@
  *                                 NDIRS*PER; tiny or empty files (see tiny())
  *   stress verify -l LIST DIR...  read every file of LIST under every DIR
  *                                 once, check every byte
- *   stress readers -t SECS -l LIST [-n N] [-v VOLDIR -V M] [-s STALL] DIR...
+ *   stress readers -t SECS -l LIST [-n N] [-v VOLDIR -V M] [-s STALL] [-N NICE] DIR...
  *                                 N processes (8) run random checked reads of
  *                                 the files of LIST under the DIRs for SECS:
  *                                 read(2), mmap+touch, splice into a pipe,
@@ -25,7 +25,8 @@
  *                                 is counted as "vanished", not as an error).
  *                                 An operation running longer than STALL
  *                                 seconds (90), or a process not gone 60 s
- *                                 after the end, counts as a hang.
+ *                                 after the end, counts as a hang.  The
+ *                                 readers run at nice NICE (0).
  *   stress cycle -t SECS -l LIST -m MNT -o OPTS SRC...
  *                                 mount SRC (in turn) on MNT, drop the pages
  *                                 of two files through it (DONTNEED), read
@@ -327,6 +328,7 @@ struct opts {
 	int stall;
 	int interval_ms;
 	int ratio;
+	int nice;
 	const char *list;
 	const char *voldir;
 	const char *mnt;
@@ -339,7 +341,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 
 	*o = (struct opts){ .secs = 120, .nproc = 8, .nvol = 2, .stall = 90,
 			    .interval_ms = 200, .ratio = 4, .mopts = "" };
-	while ((c = getopt(argc, argv, "t:n:V:s:i:r:l:v:m:o:")) != -1) {
+	while ((c = getopt(argc, argv, "t:n:V:s:i:r:N:l:v:m:o:")) != -1) {
 		switch (c) {
 		case 't': o->secs = atoi(optarg); break;
 		case 'n': o->nproc = atoi(optarg); break;
@@ -347,6 +349,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 's': o->stall = atoi(optarg); break;
 		case 'i': o->interval_ms = atoi(optarg); break;
 		case 'r': o->ratio = atoi(optarg); break;
+		case 'N': o->nice = atoi(optarg); break;
 		case 'l': o->list = optarg; break;
 		case 'v': o->voldir = optarg; break;
 		case 'm': o->mnt = optarg; break;
@@ -708,7 +711,7 @@ static int cmd_readers(int argc, char **argv)
 	char *vol[1];
 
 	if (!o.list || i >= argc || o.nproc + (o.voldir ? o.nvol : 0) > MAXCHILD) {
-		fprintf(stderr, "usage: stress readers -t SECS -l LIST [-n N] [-v VOLDIR -V M] [-s STALL] DIR...\n");
+		fprintf(stderr, "usage: stress readers -t SECS -l LIST [-n N] [-v VOLDIR -V M] [-s STALL] [-N NICE] DIR...\n");
 		return 2;
 	}
 	n = o.nproc + (o.voldir ? o.nvol : 0);
@@ -723,6 +726,9 @@ static int cmd_readers(int argc, char **argv)
 		if (!pids[c]) {
 			me = &sh->slot[c];
 			setup_reader();
+			errno = 0;
+			if (o.nice && nice(o.nice) == -1 && errno)
+				die("nice");
 			if (c < o.nproc)
 				reader_main(argv + i, argc - i, 0);
 			else
