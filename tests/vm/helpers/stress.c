@@ -586,7 +586,12 @@ static void one_op(const char *dir, const struct fent *e, int mode, int vol)
 		}
 		goto out;
 	}
-	if (fstat(fd, &st) || st.st_size != e->size) {
+	if (fstat(fd, &st)) {
+		op_error(path, mode, "fstat", errno);
+		close(fd);
+		goto out;
+	}
+	if (st.st_size != e->size) {
 		me->errors++;
 		problem("error: %s: size %lld, want %lld", path, (long long)st.st_size,
 			(long long)e->size);
