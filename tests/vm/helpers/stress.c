@@ -36,12 +36,13 @@
  *                                 ms (200), 3 every tenth time
  *   stress churn -t SECS [-n N] [-r R] DIR
  *                                 N walkers (8) lstat every path under DIR,
- *                                 over and over, each starting at another
- *                                 top-level entry; each pass also reads and
- *                                 checks a 1/R share (4) of the tiny files
- *                                 with data.  "covered=C/T": top-level
- *                                 entries whose whole subtree some walker
- *                                 went through
+ *                                 over and over, taking its top-level
+ *                                 entries in turn from a shared counter;
+ *                                 each pass also reads and checks a 1/R
+ *                                 share (4) of the tiny files with data.
+ *                                 "covered=C/T": top-level entries whose
+ *                                 whole subtree some walker went through;
+ *                                 "passes": passes over the whole tree
  *
  * LIST has one "FID SIZE PATH" line per file (PATH relative to each DIR).
  * The load commands print "key=value" lines (counters) on stdout and
@@ -901,9 +902,10 @@ static int cmd_drop(int argc, char **argv)
 struct churn_shared {
 	long long stats[MAXCHILD];
 	long long reads[MAXCHILD];
-	long long passes[MAXCHILD];
 	struct slot slot[MAXCHILD];
 	unsigned char covered[MAXTOP];
+	long long next;		/* top-level entries taken, over all passes */
+	long long done;		/* and walked whole */
 };
 
 static struct churn_shared *csh;
@@ -1004,7 +1006,7 @@ static int cmd_churn(int argc, char **argv)
 	struct opts o;
 	int i = parse_opts(argc, argv, &o), ntop = 0, c, bad_exit = 0, covered = 0;
 	static char *top[MAXTOP];
-	long long end, stats = 0, reads = 0, passes = 0;
+	long long end, stats = 0, reads = 0;
 	struct slot tot = { 0 };
 	pid_t pids[MAXCHILD];
 	struct dirent *de;
@@ -1034,19 +1036,19 @@ static int cmd_churn(int argc, char **argv)
 		if (pids[c] < 0)
 			die("fork");
 		if (!pids[c]) {
-			int dfd = dirfd(d), start = c * ntop / o.nproc, j;
+			int dfd = dirfd(d);
 
 			churn_idx = c;
 			me = &csh->slot[c];
-			for (;; churn_pass++) {
-				for (j = 0; j < ntop; j++) {
-					int k = (start + j) % ntop;
+			for (;;) {
+				long long j = __atomic_fetch_add(&csh->next, 1, __ATOMIC_RELAXED);
+				int k = j % ntop;
 
-					if (churn_entry(dfd, top[k], o.ratio, end))
-						exit(0);
-					csh->covered[k] = 1;
-				}
-				csh->passes[c]++;
+				churn_pass = j / ntop;
+				if (churn_entry(dfd, top[k], o.ratio, end))
+					exit(0);
+				csh->covered[k] = 1;
+				__atomic_fetch_add(&csh->done, 1, __ATOMIC_RELAXED);
 			}
 		}
 	}
@@ -1059,7 +1061,6 @@ static int cmd_churn(int argc, char **argv)
 		}
 		stats += csh->stats[c];
 		reads += csh->reads[c];
-		passes += csh->passes[c];
 		tot.bytes += csh->slot[c].bytes;
 		tot.mismatches += csh->slot[c].mismatches;
 		tot.errors += csh->slot[c].errors;
@@ -1067,7 +1068,7 @@ static int cmd_churn(int argc, char **argv)
 	for (c = 0; c < ntop; c++)
 		covered += csh->covered[c];
 	printf("walkers=%d\npasses=%lld\nstats=%lld\ncovered=%d/%d\ntiny_reads=%lld\n"
-	       "bytes=%lld\nmismatches=%lld\nerrors=%lld\n", o.nproc, passes, stats,
+	       "bytes=%lld\nmismatches=%lld\nerrors=%lld\n", o.nproc, csh->done / ntop, stats,
 	       covered, ntop, reads, tot.bytes, tot.mismatches, tot.errors);
 	return tot.mismatches || tot.errors || bad_exit ? 1 : 0;
 }
