@@ -137,9 +137,14 @@ static void problem(const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "stress[%d]: %s\n", getpid(), msg);
+	/* one write(2) per record; dprintf() fails on /dev/kmsg (its lseek) */
 	fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
 	if (fd >= 0) {
-		dprintf(fd, "erofs-stress: %s\n", msg);
+		char rec[600];
+		int n = snprintf(rec, sizeof(rec), "erofs-stress: %s\n", msg);
+
+		if (write(fd, rec, n) != n)
+			fprintf(stderr, "stress: /dev/kmsg: %s\n", strerror(errno));
 		close(fd);
 	}
 }

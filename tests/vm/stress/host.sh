@@ -9,7 +9,7 @@
 #   s.img   the stat tree: 102400 empty or tiny files in 100 directories
 # data/files.list ("FID SIZE PATH" per file of M) and data/secs (STRESS_SECS,
 # default 120: seconds of stress in the guest).
-# usage: host.sh OUTDIR   (env: TOP, BUILD; STRESS_SECS)
+# usage: host.sh OUTDIR   (env: TOP, BUILD; STRESS_SECS, STRESS_CORRUPT)
 set -euo pipefail
 out=${1:?usage: host.sh OUTDIR}
 mkfs=$BUILD/utils/mkfs.erofs++
@@ -53,6 +53,23 @@ for i in z c; do
 	(($(stat -c %s "$out/images/$i.img") * 2 < $(stat -c %s "$out/images/p.img"))) ||
 		{ echo "host.sh: $i.img is not compressed" >&2; exit 1; }
 done
+# STRESS_CORRUPT=1: flip one byte of big/f1's data in cp.img, a member of
+# the domain, to see the suite fail ("WRONG BYTE" from readers of every
+# mount: the domain shares that member's bytes, see the threat model)
+if [[ ${STRESS_CORRUPT:-0} == 1 ]]; then
+	"$gen" gen "$out/head" 1 65536
+	python3 - "$out/images/cp.img" "$out/head" <<'PY'
+import sys
+img, head = sys.argv[1], open(sys.argv[2], "rb").read()
+data = bytearray(open(img, "rb").read())
+pos = data.find(head)
+assert pos >= 0, "big/f1 not found in cp.img"
+data[pos + 5000] ^= 0xff
+open(img, "wb").write(data)
+print("cp.img: flipped the byte at", pos + 5000)
+PY
+	rm -f "$out/head"
+fi
 echo "${STRESS_SECS:-120}" >"$out/data/secs"
 rm -rf "$t"
 ls -l "$out/images"
