@@ -7,11 +7,11 @@
 #include <unistd.h>
 #include <vector>
 
-#include "cli.hpp"
-#include "content.hpp"
-#include "dir_read.hpp"
-#include "error.hpp"
-#include "extract.hpp"
+#include "base/cli.hpp"
+#include "read/content.hpp"
+#include "read/dir_read.hpp"
+#include "base/error.hpp"
+#include "read/extract.hpp"
 #include "report.hpp"
 
 using namespace erofs;

@@ -2,9 +2,9 @@
 #include <cstdio>
 #include <ctime>
 
-#include "digest.hpp"
-#include "json.hpp"
-#include "codec.hpp"
+#include "base/digest.hpp"
+#include "base/json.hpp"
+#include "compress/codec.hpp"
 #include "report.hpp"
 
 namespace erofs {

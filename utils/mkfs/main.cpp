@@ -6,11 +6,11 @@
 #include <string>
 #include <unistd.h>
 
-#include "cli.hpp"
-#include "codec.hpp"
-#include "error.hpp"
-#include "mkfs.hpp"
-#include "progress.hpp"
+#include "base/cli.hpp"
+#include "compress/codec.hpp"
+#include "base/error.hpp"
+#include "write/mkfs.hpp"
+#include "base/progress.hpp"
 
 using namespace erofs;
 
