@@ -310,7 +310,7 @@ void compress_files(Tree &t, const std::string &source, const CompressConfig &c,
 			comp = std::make_unique<Compressor>(c.algs[ai], c.window_log(blkbits, ai));
 		UniqueFd fd = open_source(n);
 		std::optional<Sha256> h;
-		if (xp.has_fingerprint(n))
+		if (xp.has_fingerprint(n) && n.fingerprint.empty())
 			h.emplace();
 		auto z = std::make_shared<ZFile>();
 		bool shrunk;
@@ -338,6 +338,8 @@ void compress_files(Tree &t, const std::string &source, const CompressConfig &c,
 			park(*z, *spill);
 		if (h && !z->flat)
 			z->fingerprint = fingerprint_value(h->finish());
+		else if (!z->flat && xp.has_fingerprint(n))
+			z->fingerprint = n.fingerprint;  // hashed while the tar passed
 		z->alg = uint8_t(c.algs[ai].alg);
 		z->big = pcluster > (1u << blkbits);
 		n.at.z = std::move(z);

@@ -1,5 +1,6 @@
 #include "plan/layout.hpp"
 
+#include <algorithm>
 #include <deque>
 #include <string>
 #include <unordered_map>
@@ -59,6 +60,60 @@ void plan_chunks(Node &n, uint64_t blksz)
 	}
 }
 
+// Chunk indexes into device 1 (the tar of --tar=i): the stored data of a
+// file is contiguous there, so one chunk covers it (chunk size the next
+// power of two); a sparse file needs chunks that are each all data or all
+// hole, so its chunk size divides every segment boundary.
+void plan_device_chunks(Node &n, const Layout &l)
+{
+	auto &at = n.at;
+	at.layout = DataLayout::ChunkBased;
+	at.chunk_indexes = true;
+	at.chunk_device = 1;
+	uint64_t bs = l.blksz;
+	if (n.device_off % bs)
+		throw Error("tar data not aligned to the block size", n.path);
+	unsigned bits = l.blkbits;
+	if (!n.sparse) {
+		while (bits < l.blkbits + 31 && (uint64_t(1) << bits) < n.size)
+			bits++;
+	} else {
+		uint64_t g = 0;  // OR of every boundary: its lowest bit bounds the chunk size
+		for (const auto &r : n.data) {
+			g |= r.off;
+			if (r.off + r.len != n.size)
+				g |= r.len;
+		}
+		if (g % bs)
+			throw Error("sparse file whose holes are not aligned to 512 bytes cannot be indexed", n.path);
+		while (bits < l.blkbits + 31 && !(g & (uint64_t(1) << bits)) && (uint64_t(1) << bits) < n.size)
+			bits++;
+	}
+	at.chunk_extra_bits = uint8_t(bits - l.blkbits);
+	uint64_t csz = uint64_t(1) << bits;
+	uint64_t count = (n.size + csz - 1) / csz;
+	if (count > (uint64_t(1) << 22))
+		throw Error("sparse file with too many chunks to index", n.path);
+	at.chunk_addrs.assign(count, kNullAddr);
+	auto addr = [&](uint64_t dev_off) {
+		uint64_t b = dev_off / bs;
+		if (b >= kNullAddr)
+			throw Error("tar larger than 2^32 blocks cannot be indexed", n.path);
+		return uint32_t(b);
+	};
+	if (!n.sparse) {
+		for (uint64_t c = 0; c < count; c++)
+			at.chunk_addrs[c] = addr(n.device_off + c * csz);
+		return;
+	}
+	uint64_t stored = 0;
+	for (const auto &r : n.data) {
+		for (uint64_t c = r.off / csz; c * csz < r.off + r.len; c++)
+			at.chunk_addrs[c] = addr(n.device_off + stored + (c * csz - r.off));
+		stored += r.len;
+	}
+}
+
 // Metadata bytes of one node before placement: inode + xattr body (the
 // head, kept in one block) (+ compressed index or chunk map), and the tail
 // it would like to keep inline.
@@ -86,11 +141,18 @@ Record plan_record(Node &n, const LayoutInput &in, Layout &l)
 		uint64_t ihead = round_up(r.meta, 8);  // records start 32-aligned
 		r.meta = ihead + zindex_bytes(in.compact_index, n.size, l.blkbits, ihead);
 		r.tail = at.z->tail.size();
+	} else if (n.kind == Kind::Regular && n.on_device) {
+		plan_device_chunks(n, l);
+		r.meta = round_up(r.meta, 8) + 8 * at.chunk_addrs.size();
+		at.nblocks = 0;
+		l.any_chunked = l.any_device = true;
 	} else if (n.kind == Kind::Regular && n.sparse) {
 		plan_chunks(n, bs);
 		r.meta += 4 * at.chunk_addrs.size();
 		at.nblocks = 0;
 		l.any_chunked = true;
+	} else if (n.kind == Kind::Regular && !in.inline_data) {
+		at.nblocks = (n.size + bs - 1) / bs;  // -E noinline_data: the tail gets a block
 	} else {
 		r.tail = n.size % bs;
 	}
@@ -153,12 +215,17 @@ bool same_blocks(const Node &a, const Node &b)
 // content (fingerprint) and blocks equal those of an earlier one points at
 // that file's blocks instead of getting its own (EROFS readers only follow
 // addresses; Linux keys compressed clusters by physical address).
-void assign_data(Layout &l, bool dedupe)
+void assign_data(Layout &l, bool dedupe, bool source_order)
 {
 	uint64_t next = l.data_blkaddr;
 	std::unordered_map<std::string, const Node *> first;  // fingerprint -> owner of the blocks
-	for (Node *n : l.order) {
+	std::vector<Node *> order = l.order;
+	if (source_order)
+		std::sort(order.begin(), order.end(), [](const Node *a, const Node *b) { return a->id < b->id; });
+	for (Node *n : order) {
 		auto &at = n->at;
+		if (at.chunk_device)
+			continue;  // addresses on device 1 are final
 		bool z = at.layout == DataLayout::CompressedCompact || at.layout == DataLayout::CompressedFull;
 		if (dedupe && z && at.nblocks && !at.z->fingerprint.empty()) {
 			auto [it, fresh] = first.try_emplace(at.z->fingerprint, n);
@@ -228,7 +295,7 @@ Layout compute_layout(Tree &t, const XattrPlan &xp, const XattrPrefixes &pfx,
 	}
 	l.meta_end = place_all(recs, l);
 	l.data_blkaddr = round_up(l.meta_end, l.blksz) / l.blksz;
-	assign_data(l, in.dedupe);
+	assign_data(l, in.dedupe, in.source_order);
 	if (t.root->at.nid > 0xFFFF)
 		throw Error("root inode number does not fit 16 bits", t.root->path);
 	return l;

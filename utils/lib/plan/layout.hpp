@@ -28,6 +28,7 @@ struct Layout {
 	uint64_t data_bytes = 0;     // regular file content bytes (for progress)
 	uint64_t shared_blocks = 0;  // blocks not written again thanks to dedupe
 	bool any_chunked = false;
+	bool any_device = false;     // chunks on device 1 (--tar=i)
 	bool any_xattr_body = false;
 
 	uint64_t image_size() const { return total_blocks * blksz; }
@@ -39,6 +40,8 @@ struct LayoutInput {
 	uint64_t head_extra = 0;     // bytes after the superblock (compression configs)
 	bool compact_index = true;   // compressed files: compact or full index
 	bool dedupe = false;         // identical compressed files share their blocks
+	bool inline_data = true;     // regular files may keep their tail inline
+	bool source_order = false;   // data blocks in source (tar stream) order
 };
 
 Layout compute_layout(Tree &t, const XattrPlan &xp, const XattrPrefixes &pfx,

@@ -53,17 +53,28 @@ void chunk_extents(const Image &img, const InodeInfo &ino, const std::function<v
 	uint64_t count = (ino.size + csz - 1) / csz;
 	uint64_t base = (ino.inline_off + rec - 1) / rec * rec;
 	auto map = img.bytes(base, count * rec, "chunk map");
+	// Linux masks device ids with roundup_pow_of_two(extra_devices + 1) - 1.
+	unsigned mask = 1;
+	while (mask < unsigned(img.devices().size()) + 1)
+		mask <<= 1;
+	mask -= 1;
 	for (uint64_t c = 0; c < count; c++) {
 		uint32_t addr;
+		unsigned dev = 0;
 		if (rec == 8) {
-			if (le::u16(map, c * 8 + 2) != 0)
-				throw Error("chunk on an extra device is not supported", where);
+			dev = le::u16(map, c * 8 + 2) & mask;
 			addr = le::u32(map, c * 8 + 4);
 		} else {
 			addr = le::u32(map, c * 4);
 		}
 		Extent e{c * csz, std::min(csz, ino.size - c * csz), addr == kNullAddr, uint64_t(addr) * bs, {}};
-		check_phys(img, e, where + " chunk " + std::to_string(c));
+		std::string cw = where + " chunk " + std::to_string(c);
+		if (dev && !e.hole) {
+			e.data = img.device_bytes(dev, e.phys, e.len, "chunk data");
+			e.phys += img.devices()[dev - 1].mapped_blkaddr * bs;
+		} else {
+			check_phys(img, e, cw);
+		}
 		fn(e);
 	}
 }

@@ -54,6 +54,7 @@ Image::Image(const std::string &path)
 	check_superblock();
 	load_prefixes();
 	load_compr_cfgs();
+	load_devices();
 }
 
 Image::Image(const std::string &name, std::span<const uint8_t> bytes) : path_(name), data_(bytes)
@@ -61,6 +62,7 @@ Image::Image(const std::string &name, std::span<const uint8_t> bytes) : path_(na
 	check_superblock();
 	load_prefixes();
 	load_compr_cfgs();
+	load_devices();
 }
 
 std::span<const uint8_t> Image::bytes(uint64_t off, uint64_t len, const std::string &what) const
@@ -68,6 +70,50 @@ std::span<const uint8_t> Image::bytes(uint64_t off, uint64_t len, const std::str
 	if (off > data_.size() || len > data_.size() - off)
 		throw Error(what + " beyond the end of the image", hex_offset(off));
 	return data_.subspan(size_t(off), size_t(len));
+}
+
+void Image::load_devices()
+{
+	if (!(sb_.feature_incompat & incompat::kDeviceTable) || !sb_.extra_devices)
+		return;
+	uint64_t pos = uint64_t(sb_.devt_slotoff) * DeviceSlot::kSize;
+	for (unsigned i = 0; i < sb_.extra_devices; i++) {
+		auto raw = bytes(pos + uint64_t(i) * DeviceSlot::kSize, DeviceSlot::kSize, "device table");
+		devices_.push_back(DeviceSlot::decode(raw, sb_.feature_incompat & incompat::k48bit));
+	}
+	device_files_.resize(devices_.size());
+}
+
+void Image::attach_device(unsigned dev, const std::string &file)
+{
+	if (dev == 0 || dev > devices_.size())
+		throw Error("the image has no device " + std::to_string(dev), file);
+	device_files_[dev - 1] = std::make_unique<MappedFile>(file);
+}
+
+std::span<const uint8_t> Image::device_bytes(unsigned dev, uint64_t off, uint64_t len, const std::string &what) const
+{
+	if (dev == 0)
+		return bytes(off, len, what);
+	if (dev > devices_.size())
+		throw Error(what + " on device " + std::to_string(dev) + ", which the device table lacks",
+			    hex_offset(off));
+	const DeviceSlot &d = devices_[dev - 1];
+	if (off > d.blocks * blksz_ || len > d.blocks * blksz_ - off)
+		throw Error(what + " beyond the end of device " + std::to_string(dev), hex_offset(off));
+	if (const auto &f = device_files_[dev - 1]) {
+		auto all = f->bytes();
+		if (off > all.size() || len > all.size() - off)
+			throw Error(what + " beyond the end of the device file", hex_offset(off));
+		return all.subspan(size_t(off), size_t(len));
+	}
+	if (!d.mapped_blkaddr)
+		throw Error(what + " on device " + std::to_string(dev) + ", which has no mapped address (give --device)",
+			    hex_offset(off));
+	uint64_t flat = d.mapped_blkaddr * blksz_ + off;
+	if (flat > data_.size() || len > data_.size() - flat)
+		throw Error(what + " beyond the end of the image (is the tar appended?)", hex_offset(flat));
+	return data_.subspan(size_t(flat), size_t(len));
 }
 
 uint64_t Image::iloc(uint64_t nid) const

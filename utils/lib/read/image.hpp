@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "erofs/format.hpp"
 #include "plan/xattr_name.hpp"
@@ -51,6 +52,15 @@ public:
 
 	// len bytes at off, or Error("<what> beyond the end of the image").
 	std::span<const uint8_t> bytes(uint64_t off, uint64_t len, const std::string &what) const;
+	// The device table (extra devices, e.g. the tar of a --tar=i image).
+	const std::vector<DeviceSlot> &devices() const { return devices_; }
+	// Reads device `dev` (1-based) from FILE instead of the flat address
+	// space after the image (the mkfs.erofs/fsck.erofs --device= spelling).
+	void attach_device(unsigned dev, const std::string &file);
+	// len bytes at byte `off` of device `dev` (0: the image itself).  A
+	// device with no file attached is read where its mapped block address
+	// puts it: [image][tar] in one file reads as one flat device.
+	std::span<const uint8_t> device_bytes(unsigned dev, uint64_t off, uint64_t len, const std::string &what) const;
 	// Byte offset of inode nid (checked against the image size).
 	uint64_t iloc(uint64_t nid) const;
 	uint64_t root_nid() const { return sb_.root_nid; }
@@ -59,6 +69,7 @@ private:
 	void check_superblock();
 	void load_prefixes();
 	void load_compr_cfgs();
+	void load_devices();
 
 	std::string path_;
 	std::unique_ptr<MappedFile> file_;
@@ -72,6 +83,8 @@ private:
 	uint32_t lzma_dict_ = 8u << 20;
 	int zstd_windowlog_ = -1;
 	int deflate_bits_ = -1;
+	std::vector<DeviceSlot> devices_;
+	std::vector<std::unique_ptr<MappedFile>> device_files_;  // per device; null = flat
 };
 
 std::string hex_offset(uint64_t off);

@@ -48,6 +48,8 @@ struct Placement {
 	uint64_t nblocks = 0;      // data blocks in the data area
 	uint8_t chunk_extra_bits = 0;          // chunk size = blksz << this
 	std::vector<uint32_t> chunk_addrs;     // per chunk; kNullAddr = hole
+	bool chunk_indexes = false;            // 8-byte records (device id + address)
+	uint16_t chunk_device = 0;             // device of the chunks (1: the tar)
 	std::vector<uint32_t> shared_xattr_ids;
 	std::vector<size_t> inline_xattrs;     // indexes into the xattr plan
 	uint32_t name_filter = 0;
@@ -73,6 +75,12 @@ struct Node {
 	bool sparse = false;            // regular file with holes
 	std::vector<DataRange> data;    // data ranges of a sparse file
 	std::vector<DirEntry> children; // sorted by name bytes, no "." / ".."
+	// Tar sources: where a regular file's content is instead of `path`.
+	int blob_fd = -1;               // --tar=f: the data file (data ranges back to back)
+	uint64_t blob_off = 0;
+	bool on_device = false;         // --tar=i: the content stays in the tar (device 1)
+	uint64_t device_off = 0;        // byte offset of the stored data in the tar
+	std::string fingerprint;        // computed while the stream passed (empty: not yet)
 	Node *parent = nullptr;
 	Placement at;
 };

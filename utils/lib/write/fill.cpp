@@ -1,5 +1,6 @@
 #include "write/fill.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -30,7 +31,7 @@ uint32_t i_u_of(const Node &n)
 	if (n.kind == Kind::Fifo || n.kind == Kind::Socket)
 		return 0;
 	if (at.layout == DataLayout::ChunkBased)
-		return at.chunk_extra_bits;
+		return at.chunk_extra_bits | (at.chunk_indexes ? kChunkIndexes : 0);
 	if (is_compressed(at.layout))
 		return uint32_t(at.nblocks);  // blocks_lo: physical blocks of the pclusters
 	return at.startblk;
@@ -67,7 +68,11 @@ void stream_flat(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf, Con
 
 void stream_chunked(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf, Sha256 *h)
 {
-	UniqueFd fd = open_source(n);
+	UniqueFd fd;
+	bool any = std::any_of(n.at.chunk_addrs.begin(), n.at.chunk_addrs.end(),
+			       [](uint32_t a) { return a != kNullAddr; });
+	if (any)
+		fd = open_source(n);
 	uint64_t csz = ctx.layout.blksz << n.at.chunk_extra_bits;
 	for (size_t ci = 0; ci < n.at.chunk_addrs.size(); ci++) {
 		uint64_t start = ci * csz;
@@ -137,10 +142,14 @@ void produce_content(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf,
 	} else if (n.kind == Kind::Symlink) {
 		std::span<const uint8_t> t(reinterpret_cast<const uint8_t *>(n.target.data()), n.target.size());
 		write_generated(n, ctx, t, c);
+	} else if (n.kind == Kind::Regular && n.on_device) {
+		c.fingerprint = n.fingerprint;  // the data stays in the tar
+		ctx.bytes_done += n.size;
 	} else if (n.kind == Kind::Regular && n.size) {
 		std::optional<Sha256> h;
-		if (ctx.xattrs.has_fingerprint(n))
+		if (ctx.xattrs.has_fingerprint(n) && n.fingerprint.empty())
 			h.emplace();
+		c.fingerprint = n.fingerprint;
 		Sha256 *hp = h ? &*h : nullptr;
 		if (n.at.layout == DataLayout::ChunkBased)
 			stream_chunked(n, ctx, buf, hp);
@@ -155,6 +164,12 @@ void produce_content(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf,
 
 UniqueFd open_source(const Node &n)
 {
+	if (n.blob_fd >= 0) {
+		UniqueFd fd(fcntl(n.blob_fd, F_DUPFD_CLOEXEC, 0));
+		if (!fd)
+			throw_errno("cannot duplicate the data file descriptor", n.path, errno);
+		return fd;
+	}
 	UniqueFd fd(open(n.path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY));
 	if (!fd && errno == ENOENT)
 		throw Error("file vanished during build", n.path);
@@ -173,6 +188,26 @@ UniqueFd open_source(const Node &n)
 // Reads exactly buf.size() bytes at off, or throws "file changed".
 void read_exact(int fd, std::span<uint8_t> buf, uint64_t off, const Node &n)
 {
+	if (n.blob_fd >= 0) {
+		// tar data file: the stored ranges lie back to back from blob_off
+		if (!n.sparse) {
+			if (pread_full(fd, buf, n.blob_off + off, n.path) != buf.size())
+				throw Error("data file shorter than expected", n.path);
+			return;
+		}
+		std::fill(buf.begin(), buf.end(), 0);
+		uint64_t stored = 0;
+		for (const auto &r : n.data) {
+			uint64_t lo = std::max(r.off, off), hi = std::min(r.off + r.len, off + buf.size());
+			if (lo < hi) {
+				auto part = buf.subspan(size_t(lo - off), size_t(hi - lo));
+				if (pread_full(fd, part, n.blob_off + stored + (lo - r.off), n.path) != part.size())
+					throw Error("data file shorter than expected", n.path);
+			}
+			stored += r.len;
+		}
+		return;
+	}
 	if (pread_full(fd, buf, off, n.path) != buf.size())
 		throw Error("file changed during build (shorter than " + std::to_string(n.size) + ")",
 			    n.path);
@@ -255,6 +290,20 @@ void write_node(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf)
 	}
 	if (at.tail_size)
 		std::copy(c.tail.begin(), c.tail.end(), meta.begin() + pos);
+	if (at.chunk_indexes) {
+		// 8-byte records, 8-aligned: le16 startblk_hi, le16 device, le32 startblk_lo
+		pos = size_t(round_up(pos, 8));
+		meta.resize(pos + 8 * at.chunk_addrs.size(), 0);
+		std::span<uint8_t> mm(meta);
+		for (uint32_t addr : at.chunk_addrs) {
+			le::store<uint16_t>(mm, pos + 2, addr == kNullAddr ? 0 : at.chunk_device);
+			le::store<uint32_t>(mm, pos + 4, addr);
+			pos += 8;
+		}
+		pwrite_full(ctx.out_fd, meta, at.meta_off, ctx.out_path);
+		ctx.files_done++;
+		return;
+	}
 	for (uint32_t addr : at.chunk_addrs) {
 		le::store<uint32_t>(m, pos, addr);
 		pos += 4;

@@ -1,6 +1,9 @@
 #include "write/mkfs.hpp"
 
+#include <cerrno>
 #include <cstdlib>
+#include <fcntl.h>
+#include <unistd.h>
 #include <optional>
 #include <ctime>
 #include <sys/random.h>
@@ -24,6 +27,8 @@ struct Build {
 	int64_t epoch = 0;
 	XattrPrefixes prefixes;
 	std::optional<uint8_t> fp_id;
+	uint64_t devt_off = 0;   // --tar=i: byte offset of the one device slot
+	uint64_t tar_bytes = 0;  // --tar=i: size of the tar (device 1)
 };
 
 void check_options(const MkfsOptions &o)
@@ -81,7 +86,8 @@ ScanOptions scan_options(const Build &b)
 	s.all_root = o.all_root;
 	s.force_uid = o.force_uid;
 	s.force_gid = o.force_gid;
-	s.time_mode = o.fixed_time ? TimeMode::Fixed
+	s.time_mode = o.mkfs_time ? TimeMode::Source
+		      : o.fixed_time ? TimeMode::Fixed
 		      : o.source_date_epoch ? TimeMode::Clamp : TimeMode::Source;
 	s.timestamp = b.epoch;
 	s.xattrs = o.xattr_tolerance >= 0;
@@ -92,6 +98,11 @@ ScanOptions scan_options(const Build &b)
 Superblock make_superblock(const Build &b, const Layout &l, const Tree &t)
 {
 	Superblock sb;
+	if (l.any_device || b.devt_off) {
+		sb.feature_incompat |= incompat::kDeviceTable;
+		sb.extra_devices = 1;
+		sb.devt_slotoff = uint16_t(b.devt_off / DeviceSlot::kSize);
+	}
 	sb.feature_compat = compat::kSbChksum | compat::kMtime;
 	if (l.any_xattr_body)
 		sb.feature_compat |= compat::kXattrFilter;
@@ -133,12 +144,19 @@ Superblock make_superblock(const Build &b, const Layout &l, const Tree &t)
 // Superblock, shared xattrs and prefix table, then the crc32c over the
 // rest of block 0 (which includes whatever inodes the workers put there).
 void write_head(TempImage &out, const Layout &l, const XattrPlan &xp, const XattrPrefixes &pfx,
-		Superblock sb, const std::vector<uint8_t> &cfgs)
+		Superblock sb, const std::vector<uint8_t> &cfgs, const Build &b)
 {
 	std::vector<uint8_t> head(l.inode_off - kSuperOffset, 0);
 	std::span<uint8_t> h(head);
 	sb.encode(h);
 	std::copy(cfgs.begin(), cfgs.end(), head.begin() + Superblock::kSize);
+	if (b.devt_off) {
+		// the tar follows the image: [index][tar] reads as one flat device
+		DeviceSlot d;
+		d.blocks = (b.tar_bytes + l.blksz - 1) / l.blksz;
+		d.mapped_blkaddr = l.total_blocks;
+		d.encode(h.subspan(b.devt_off - kSuperOffset));
+	}
 	xp.encode_shared_area(h.subspan(l.shared_off - kSuperOffset));
 	uint64_t pos = l.prefix_off - kSuperOffset;
 	for (const auto &lp : pfx.longs()) {
@@ -179,17 +197,47 @@ void compress(const MkfsOptions &o, Tree &t, const XattrPlan &xp, Spill &spill)
 		       &files, &bytes);
 }
 
+// The tar source: one pass over the stream builds the tree; --tar=f
+// parks file data in `spill` on the way.
+Tree read_tar(const MkfsOptions &o, const Build &b, std::optional<Spill> &spill, uint64_t &tar_bytes)
+{
+	bool stdin_src = o.source.empty() || o.source == "-";
+	std::string name = stdin_src ? std::string("standard input") : o.source;
+	UniqueFd fd;
+	if (!stdin_src) {
+		fd = UniqueFd(open(o.source.c_str(), O_RDONLY | O_CLOEXEC));
+		if (!fd)
+			throw_errno("cannot open the tar", o.source, errno);
+	}
+	auto raw = std::make_unique<FdSource>(stdin_src ? STDIN_FILENO : fd.get(), name);
+	auto in = open_decompressed(std::move(raw), o.tar_compression, name);
+	TarReader r(*in, name, {*o.tar == TarMode::Headerball});
+	TarTreeOptions to;
+	to.mode = *o.tar;
+	to.aufs = o.aufs;
+	to.ovlfs_strip = o.ovlfs_strip;
+	to.fingerprints = b.fp_id.has_value();
+	to.scan = scan_options(b);
+	if (*o.tar == TarMode::Full)
+		spill.emplace(o.image);
+	TarTree tt = read_tar_tree(r, to, spill ? &*spill : nullptr);
+	tar_bytes = tt.tar_bytes;
+	return std::move(tt.tree);
+}
+
 }  // namespace
 
 MkfsResult build_image(const MkfsOptions &o)
 {
 	check_options(o);
-	check_output_outside(o.image, o.source);
+	if (!o.tar)
+		check_output_outside(o.image, o.source);
 	Build b{o, 0, {}, {}};
 	b.epoch = o.fixed_time ? *o.fixed_time
 		  : o.source_date_epoch ? *o.source_date_epoch : int64_t(std::time(nullptr));
 	register_prefixes(b);
-	Tree t = scan_tree(o.source, scan_options(b));
+	std::optional<Spill> tar_data;  // --tar=f: file data between the stream and the fill
+	Tree t = o.tar ? read_tar(o, b, tar_data, b.tar_bytes) : scan_tree(o.source, scan_options(b));
 	TempImage out(o.image);
 	if (!o.after_scan_hook.empty() && std::system(o.after_scan_hook.c_str()) != 0)
 		throw Error("after-scan hook failed", o.after_scan_hook);
@@ -202,11 +250,18 @@ MkfsResult build_image(const MkfsOptions &o)
 		compress(o, t, xp, *spill);
 	}
 	auto cfgs = c.cfg_records(o.blkbits);
-	LayoutInput li{o.blkbits, b.epoch, cfgs.size(), !c.legacy_index, c.enabled() && c.dedupe};
+	uint64_t head_extra = cfgs.size();
+	if (o.tar == TarMode::Index) {
+		b.devt_off = (kSuperOffset + Superblock::kSize + cfgs.size() + DeviceSlot::kSize - 1) /
+			     DeviceSlot::kSize * DeviceSlot::kSize;
+		head_extra = b.devt_off + DeviceSlot::kSize - kSuperOffset - Superblock::kSize;
+	}
+	LayoutInput li{o.blkbits, b.epoch, head_extra, !c.legacy_index, c.enabled() && c.dedupe,
+		       o.inline_data, o.sort_none};
 	Layout l = compute_layout(t, xp, b.prefixes, li);
 	out.resize(l.image_size());
 	fill(o, l, xp, out);
-	write_head(out, l, xp, b.prefixes, make_superblock(b, l, t), cfgs);
+	write_head(out, l, xp, b.prefixes, make_superblock(b, l, t), cfgs, b);
 	out.commit();
 	return {l.order.size(), l.total_blocks, l.image_size(), l.shared_blocks};
 }

@@ -11,13 +11,22 @@
 #include <vector>
 
 #include "source/dir_scan.hpp"
+#include "source/tar/input.hpp"
+#include "source/tar/tar_tree.hpp"
 #include "compress/zwrite.hpp"
 
 namespace erofs {
 
 struct MkfsOptions {
 	std::string image;
-	std::string source;
+	std::string source;                          // directory, or tar file ("" or "-": stdin)
+	std::optional<TarMode> tar;                  // --tar=f|i|headerball
+	TarCompression tar_compression = TarCompression::Auto;
+	bool aufs = false;                           // --aufs
+	bool ovlfs_strip = false;                    // --ovlfs-strip=1
+	bool inline_data = true;                     // -E ^inline_data / noinline_data
+	bool sort_none = false;                      // --sort=none: data in stream order
+	bool mkfs_time = false;                      // -T sets the build time only
 	unsigned blkbits = 12;
 	int xattr_tolerance = 2;  // < 0: no xattrs
 	std::vector<std::string> xattr_prefixes;

@@ -34,6 +34,7 @@ public:
 	void copy_to(const Extent &e, int out_fd, uint64_t out_off, const std::string &out_path) const;
 
 	uint64_t size() const { return end_.load(); }
+	int fd() const { return fd_.get(); }
 
 private:
 	std::string what_;  // for messages: "temporary file in DIR"
