@@ -29,6 +29,8 @@ packages=(
 	liblzma-dev libdeflate-dev zlib1g-dev
 	libisal-dev
 	libc6-dev
+	# fuzzing (make fuzz): clang with libFuzzer
+	clang-14 libclang-rt-14-dev
 	# reference tools used by tests and benchmarks
 	erofs-utils attr hyperfine libarchive-tools
 	# real Debian image pairs for the page-cache benchmark

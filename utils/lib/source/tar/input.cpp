@@ -173,7 +173,7 @@ class XzDecoder : public Decoder {
 public:
 	XzDecoder(std::unique_ptr<ByteSource> src, std::string name) : Decoder(std::move(src), std::move(name), "xz")
 	{
-		if (lzma_stream_decoder(&s_, uint64_t(1) << 30, LZMA_CONCATENATED) != LZMA_OK)
+		if (lzma_stream_decoder(&s_, uint64_t(256) << 20, LZMA_CONCATENATED) != LZMA_OK)
 			throw Error("cannot start the xz decoder", name_);
 	}
 	~XzDecoder() override { lzma_end(&s_); }

@@ -13,6 +13,7 @@ namespace {
 constexpr uint64_t kMaxPax = 16 << 20;     // one PAX header's records
 constexpr uint64_t kMaxName = 64 << 10;    // GNU long name / link
 constexpr size_t kMaxSegments = 1 << 20;   // sparse map entries
+constexpr uint64_t kMaxHollow = uint64_t(1) << 40;  // logical size not backed by stored data
 
 std::optional<uint64_t> decimal(std::string_view s)
 {
@@ -488,6 +489,9 @@ bool TarReader::next(TarEntry &e)
 				e.data_len = remaining_;
 			}
 		}
+		if (e.type == TarType::Regular && (e.sparse || opt_.headerball) && e.size > kMaxHollow)
+			throw Error("sparse or header-only file larger than 1 TiB (" + std::to_string(e.size) + " bytes)",
+				    cur_where_);
 		if (e.sparse && !opt_.headerball) {
 			uint64_t sum = 0, end = 0;
 			for (const auto &s : e.map) {
