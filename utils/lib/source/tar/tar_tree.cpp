@@ -145,11 +145,6 @@ struct Builder {
 		}
 	}
 
-	void detach(Node *parent, const std::string &name)
-	{
-		kids[parent].erase(name);
-	}
-
 	void add(TarReader &r, const TarEntry &e)
 	{
 		std::string where = r.where(e);
@@ -219,7 +214,7 @@ struct Builder {
 			for (const auto &p : tp)
 				target += (target.empty() ? "" : "/") + p;
 			auto it = by_path.find(target);
-			if (it == by_path.end() || !is_linked(target, it->second))
+			if (it == by_path.end())
 				throw Error("hard link to '" + e.link.substr(0, 200) + "', which is not an earlier entry",
 					    where);
 			if (it->second->kind == Kind::Directory)
@@ -288,13 +283,6 @@ struct Builder {
 			m.erase(old);
 		m.emplace(name, n);
 		by_path[path] = n;
-	}
-
-	// Whether `target` still names node n (replaced entries do not count).
-	bool is_linked(const std::string &target, const Node *n)
-	{
-		(void)target;
-		return n != nullptr;
 	}
 
 	Tree finish()
