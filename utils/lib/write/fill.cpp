@@ -60,7 +60,8 @@ void stream_flat(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf, Con
 		size_t to_data = size_t(std::min<uint64_t>(len, body > done ? body - done : 0));
 		if (to_data)
 			pwrite_full(ctx.out_fd, b.first(to_data), data_off + done, ctx.out_path);
-		std::copy(b.begin() + to_data, b.end(), c.tail.begin() + (done + to_data - body));
+		if (to_data < len)  // (the tail index is negative before the tail)
+			std::copy(b.begin() + to_data, b.end(), c.tail.begin() + ptrdiff_t(done + to_data - body));
 		done += len;
 		ctx.bytes_done += len;
 	}
