@@ -6,10 +6,12 @@
 #   make utils   build the C++ tools and unit tests (CMake, build/utils)
 #   make kmod    build our erofs.ko from linux-source-6.12 (build/kmod)
 #   make bench   run the benchmarks in scripts/bench
+#   make fuzz    run the libFuzzer targets (FUZZ_TIME seconds each)
 #   make clean   remove build/
 #
 # Variables: BUILD=build dir, JOBS=parallel jobs, SANITIZE=0 skips the
-# ASan/UBSan run of the unit tests, VM_TESTS="suite ..." picks VM suites.
+# ASan/UBSan run of the unit tests, VM_TESTS="suite ..." picks VM suites,
+# FUZZ_TIME=seconds per fuzz target (make fuzz; make check uses 60).
 
 MAKEFLAGS += --no-print-directory
 
@@ -19,12 +21,12 @@ CMAKE_BUILD_TYPE ?= Release
 VM_TESTS ?=
 
 .PHONY: all deps utils utils-san kmod check check-unit check-unit-san \
-	check-vm demo bench clean help
+	check-vm check-fuzz fuzz fuzz-build demo bench clean help
 
 all: utils kmod
 
 help:
-	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,16p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@scripts/deps.sh
@@ -49,12 +51,39 @@ check-unit-san: utils-san
 check-vm: utils kmod
 	@tests/vm/run-all.sh --build $(BUILD) $(VM_TESTS)
 
+# libFuzzer targets (clang-14, ASan + UBSan) over the tar reader and the
+# image reader; seeds in tests/unit/fuzz/corpus/, new inputs and findings
+# in $(BUILD)/fuzz/.  Any finding fails.
+FUZZ_TIME ?= 300
+FUZZ_TARGETS := tar image
+
+fuzz-build: deps
+	@cmake -S . -B $(BUILD)/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEROFS_FUZZ=ON \
+		-DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 >/dev/null
+	@cmake --build $(BUILD)/fuzz -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
+
+fuzz: fuzz-build
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(BUILD)/fuzz/corpus-$$t $(BUILD)/fuzz/findings-$$t; \
+		echo "fuzz_$$t: $(FUZZ_TIME) s"; \
+		$(BUILD)/fuzz/tests/unit/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) \
+			-timeout=30 -rss_limit_mb=2048 -max_len=262144 -print_final_stats=1 \
+			-artifact_prefix=$(BUILD)/fuzz/findings-$$t/ \
+			$(BUILD)/fuzz/corpus-$$t tests/unit/fuzz/corpus/$$t 2>$(BUILD)/fuzz/fuzz_$$t.log \
+			|| { tail -40 $(BUILD)/fuzz/fuzz_$$t.log; exit 1; }; \
+		grep -hE "stat::(number_of_executed_units|new_units_added)" $(BUILD)/fuzz/fuzz_$$t.log || true; \
+	done
+
+check-fuzz:
+	@$(MAKE) fuzz FUZZ_TIME=60
+
 SANITIZE ?= 1
 CHECK_UNIT := check-unit
 ifeq ($(SANITIZE),1)
 CHECK_UNIT += check-unit-san
 endif
-# Unit tests first (plain, then sanitized), VM suites last.
+CHECK_UNIT += check-fuzz
+# Unit tests first (plain, sanitized, fuzzed), VM suites last.
 check: $(CHECK_UNIT)
 	@$(MAKE) check-vm
 

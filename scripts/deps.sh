@@ -26,11 +26,13 @@ packages=(
 	make gcc patch sparse perl
 	# userspace tools and tests
 	cmake g++ pkg-config catch2 libssl-dev libxxhash-dev liblz4-dev libzstd-dev
-	liblzma-dev libdeflate-dev
+	liblzma-dev libdeflate-dev zlib1g-dev
 	libisal-dev
 	libc6-dev
+	# fuzzing (make fuzz): clang with libFuzzer
+	clang-14 libclang-rt-14-dev
 	# reference tools used by tests and benchmarks
-	erofs-utils attr hyperfine
+	erofs-utils attr hyperfine libarchive-tools
 	# real Debian image pairs for the page-cache benchmark
 	debootstrap
 	# crafts hostile test images (tests/vm/lib/mkishare.py)

@@ -216,6 +216,36 @@ struct LongPrefix {
 	bool operator==(const LongPrefix &) const = default;
 };
 
+// One slot of the device table (INCOMPAT_DEVICE_TABLE), 128 bytes at
+// devt_slotoff * 128: a tag naming the blob, its size in blocks, and the
+// block where it starts in the unified (flat) address space.
+struct DeviceSlot {
+	static constexpr size_t kSize = 128;
+	std::array<uint8_t, 64> tag{};
+	uint64_t blocks = 0;         // blocks_lo @64, blocks_hi @72
+	uint64_t mapped_blkaddr = 0; // uniaddr_lo @68, uniaddr_hi @74
+
+	void encode(std::span<uint8_t> out) const
+	{
+		std::fill(out.begin(), out.begin() + kSize, uint8_t(0));
+		std::copy(tag.begin(), tag.end(), out.begin());
+		le::store<uint32_t>(out, 64, uint32_t(blocks));
+		le::store<uint32_t>(out, 68, uint32_t(mapped_blkaddr));
+		le::store<uint16_t>(out, 72, uint16_t(blocks >> 32));
+		le::store<uint16_t>(out, 74, uint16_t(mapped_blkaddr >> 32));
+	}
+	// The high halves count only in 48-bit images.
+	static DeviceSlot decode(std::span<const uint8_t> in, bool bits48)
+	{
+		DeviceSlot d;
+		std::copy(in.begin(), in.begin() + 64, d.tag.begin());
+		d.blocks = le::u32(in, 64) | (bits48 ? uint64_t(le::u16(in, 72)) << 32 : 0);
+		d.mapped_blkaddr = le::u32(in, 68) | (bits48 ? uint64_t(le::u16(in, 74)) << 32 : 0);
+		return d;
+	}
+	bool operator==(const DeviceSlot &) const = default;
+};
+
 // Linux "new" device number encoding used in i_u.
 inline constexpr uint32_t encode_dev(uint32_t major, uint32_t minor)
 {

@@ -19,10 +19,10 @@
 
 #include <fcntl.h>
 
-#include "crc32c.hpp"
-#include "fsutil.hpp"
+#include "base/crc32c.hpp"
+#include "base/fsutil.hpp"
 #include "erofs/format.hpp"
-#include "scan.hpp"
+#include "source/dir_scan.hpp"
 
 namespace fs = std::filesystem;
 

@@ -12,16 +12,16 @@
 #include <map>
 #include <thread>
 
-#include "codec.hpp"
-#include "content.hpp"
-#include "dir_read.hpp"
-#include "error.hpp"
+#include "compress/codec.hpp"
+#include "read/content.hpp"
+#include "read/dir_read.hpp"
+#include "base/error.hpp"
 #include "helpers.hpp"
-#include "image.hpp"
-#include "spill.hpp"
-#include "walk.hpp"
-#include "zindex.hpp"
-#include "zwrite.hpp"
+#include "read/image.hpp"
+#include "write/spill.hpp"
+#include "read/walk.hpp"
+#include "compress/zindex.hpp"
+#include "compress/zwrite.hpp"
 
 using namespace testutil;
 namespace fs = std::filesystem;

@@ -7,14 +7,14 @@
 
 #include <filesystem>
 
-#include "content.hpp"
-#include "dir_read.hpp"
-#include "error.hpp"
-#include "fsck.hpp"
+#include "read/content.hpp"
+#include "read/dir_read.hpp"
+#include "base/error.hpp"
+#include "check/fsck.hpp"
 #include "helpers.hpp"
-#include "image.hpp"
-#include "walk.hpp"
-#include "zindex.hpp"
+#include "read/image.hpp"
+#include "read/walk.hpp"
+#include "compress/zindex.hpp"
 
 using namespace testutil;
 namespace fs = std::filesystem;

@@ -5,10 +5,10 @@
 #include <filesystem>
 #include <sys/stat.h>
 
-#include "error.hpp"
+#include "base/error.hpp"
 #include "helpers.hpp"
-#include "scan.hpp"
-#include "tree.hpp"
+#include "source/dir_scan.hpp"
+#include "source/tree.hpp"
 
 using namespace testutil;
 namespace fs = std::filesystem;

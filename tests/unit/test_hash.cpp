@@ -3,8 +3,8 @@
 
 #include <string_view>
 
-#include "crc32c.hpp"
-#include "digest.hpp"
+#include "base/crc32c.hpp"
+#include "base/digest.hpp"
 
 using namespace erofs;
 

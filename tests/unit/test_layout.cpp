@@ -6,9 +6,9 @@
 #include <random>
 
 #include "helpers.hpp"
-#include "image.hpp"
-#include "meta_alloc.hpp"
-#include "walk.hpp"
+#include "read/image.hpp"
+#include "plan/meta_alloc.hpp"
+#include "read/walk.hpp"
 
 using namespace erofs;
 using namespace testutil;

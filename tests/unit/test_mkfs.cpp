@@ -5,11 +5,11 @@
 
 #include <filesystem>
 
-#include "content.hpp"
-#include "dir_read.hpp"
-#include "error.hpp"
+#include "read/content.hpp"
+#include "read/dir_read.hpp"
+#include "base/error.hpp"
 #include "helpers.hpp"
-#include "image.hpp"
+#include "read/image.hpp"
 
 using namespace testutil;
 namespace fs = std::filesystem;

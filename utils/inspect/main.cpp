@@ -7,11 +7,11 @@
 #include <unistd.h>
 #include <vector>
 
-#include "cli.hpp"
-#include "content.hpp"
-#include "dir_read.hpp"
-#include "error.hpp"
-#include "extract.hpp"
+#include "base/cli.hpp"
+#include "read/content.hpp"
+#include "read/dir_read.hpp"
+#include "base/error.hpp"
+#include "read/extract.hpp"
 #include "report.hpp"
 
 using namespace erofs;
@@ -34,6 +34,8 @@ void usage(FILE *f)
 		"  --overlap IMG2 [IMG3...] content shared between images\n"
 		"  --json                   JSON output for --sb, --stat, --fsck, --overlap\n"
 		"  --workers=N              threads for --fsck and --overlap (default: CPUs)\n"
+		"  --device=FILE            read extra device 1 (then 2, ...) from FILE, e.g. the tar\n"
+		"                           of a --tar=i image (default: appended to the image)\n"
 		"  -h, --help               show this help\n",
 		kTool);
 }
@@ -46,9 +48,10 @@ struct Args {
 	bool nid = false;
 	unsigned workers = 0;
 	std::vector<std::string> images;
+	std::vector<std::string> devices;  // --device=FILE, in device order
 };
 
-enum { kSb = 256, kLs, kStat, kNid, kCat, kExtract, kFsck, kVerify, kOverlap, kJson, kWorkers, kHelp };
+enum { kSb = 256, kLs, kStat, kNid, kCat, kExtract, kFsck, kVerify, kOverlap, kJson, kWorkers, kHelp, kDevice };
 
 const struct option kOpts[] = {
 	{"sb", no_argument, nullptr, kSb}, {"ls", optional_argument, nullptr, kLs},
@@ -57,6 +60,7 @@ const struct option kOpts[] = {
 	{"fsck", no_argument, nullptr, kFsck}, {"verify-fingerprints", no_argument, nullptr, kVerify},
 	{"overlap", no_argument, nullptr, kOverlap}, {"json", no_argument, nullptr, kJson},
 	{"workers", required_argument, nullptr, kWorkers}, {"help", no_argument, nullptr, kHelp},
+	{"device", required_argument, nullptr, kDevice},
 	{nullptr, 0, nullptr, 0},
 };
 
@@ -89,6 +93,8 @@ bool parse(int argc, char **argv, Args &a)
 			a.json = true;
 		} else if (c == kVerify) {
 			a.verify = true;
+		} else if (c == kDevice) {
+			a.devices.push_back(optarg);
 		} else if (c == kWorkers) {
 			auto n = parse_int(optarg, 1, 1024);
 			if (!n)
@@ -133,6 +139,8 @@ int run_action(const Args &a)
 		return out(a.json ? overlap_json(r) : overlap_text(r));
 	}
 	Image img(a.images[0]);
+	for (size_t i = 0; i < a.devices.size(); i++)
+		img.attach_device(unsigned(i + 1), a.devices[i]);
 	std::string path;
 	if (a.action == "sb")
 		return out(a.json ? sb_json(img) : sb_text(img));

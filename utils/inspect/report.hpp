@@ -3,9 +3,9 @@
 
 #include <string>
 
-#include "fsck.hpp"
-#include "inode_read.hpp"
-#include "overlap.hpp"
+#include "check/fsck.hpp"
+#include "read/inode_read.hpp"
+#include "check/overlap.hpp"
 
 namespace erofs {
 

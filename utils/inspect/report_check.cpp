@@ -1,8 +1,8 @@
 // --fsck and --overlap rendering.
 #include <cstdio>
 
-#include "json.hpp"
-#include "progress.hpp"
+#include "base/json.hpp"
+#include "base/progress.hpp"
 #include "report.hpp"
 
 namespace erofs {

@@ -2,12 +2,12 @@
 #include <cstdio>
 #include <ctime>
 
-#include "digest.hpp"
-#include "dir_read.hpp"
-#include "json.hpp"
+#include "base/digest.hpp"
+#include "read/dir_read.hpp"
+#include "base/json.hpp"
 #include "report.hpp"
-#include "codec.hpp"
-#include "zindex.hpp"
+#include "compress/codec.hpp"
+#include "compress/zindex.hpp"
 
 namespace erofs {
 

@@ -2,9 +2,9 @@
 #include <cstdio>
 #include <ctime>
 
-#include "digest.hpp"
-#include "json.hpp"
-#include "codec.hpp"
+#include "base/digest.hpp"
+#include "base/json.hpp"
+#include "compress/codec.hpp"
 #include "report.hpp"
 
 namespace erofs {
@@ -131,6 +131,13 @@ std::string sb_text(const Image &img)
 		out += "  prefix " + std::to_string(i) + ": " + img.prefixes().long_full(i) + "\n";
 	auto key = img.ishare_key();
 	out += "ishare key:        " + (key ? *key + " (prefix " + std::to_string(s.ishare_xattr_prefix_id & 0x7F) + ")" : std::string("none")) + "\n";
+	for (size_t i = 0; i < img.devices().size(); i++) {
+		const auto &d = img.devices()[i];
+		std::string tag(reinterpret_cast<const char *>(d.tag.data()), d.tag.size());
+		tag.resize(tag.find('\0') == std::string::npos ? tag.size() : tag.find('\0'));
+		out += "device " + std::to_string(i + 1) + ":          " + std::to_string(d.blocks) + " blocks at block " +
+		       std::to_string(d.mapped_blkaddr) + (tag.empty() ? "" : ", tag " + tag) + "\n";
+	}
 	if (s.packed_nid)
 		out += "packed nid:        " + std::to_string(s.packed_nid) + "\n";
 	if (s.feature_incompat & incompat::kZeroPadding || img.has_compr_cfgs())

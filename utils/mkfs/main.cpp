@@ -6,30 +6,42 @@
 #include <string>
 #include <unistd.h>
 
-#include "cli.hpp"
-#include "codec.hpp"
-#include "error.hpp"
-#include "mkfs.hpp"
-#include "progress.hpp"
+#include "base/cli.hpp"
+#include "compress/codec.hpp"
+#include "base/error.hpp"
+#include "write/mkfs.hpp"
+#include "base/fsutil.hpp"
+#include "base/progress.hpp"
 
 using namespace erofs;
 
 namespace {
 
 constexpr const char *kTool = "mkfs.erofs++";
+const char *g_tool = kTool;  // "mkfs.erofs" when invoked under that name
 constexpr const char *kDefaultKey = "erofs.fingerprint.v1";
 
 void usage(FILE *f)
 {
 	std::fprintf(f,
 		"usage: %s [options] IMAGE SOURCE_DIR\n"
-		"Build an EROFS image of SOURCE_DIR.\n\n"
+		"       %s --tar=f|i|headerball [options] IMAGE [TAR]\n"
+		"Build an EROFS image of SOURCE_DIR, or of a tar stream (TAR, or standard input).\n\n"
 		"  -b SIZE                  block size, 512..4096 (default 4096)\n"
 		"  -z ALG[,level=N][:ALG2]  compress: lz4, lz4hc (0..12, default 9), zstd (1..22, default 3),\n"
 		"                           lzma (0..9, default 6), deflate (1..12, default 9)\n"
 		"  -C BYTES                 max pcluster size (multiple of the block size, up to 1 MiB)\n"
 		"  -E OPT[,OPT...]          ztailpacking, legacy-compress (full 8-byte indexes),\n"
-		"                           ^dedupe (identical compressed files get blocks each)\n"
+		"                           ^dedupe (identical compressed files get blocks each),\n"
+		"                           noinline_data or ^inline_data (no inline file tails)\n"
+		"  --tar=X                  the source is a tar stream: X = f (data copied into the image),\n"
+		"                           i (index: data stays in the tar, to be appended to the image;\n"
+		"                           512-byte blocks), headerball (headers only; files read as zeros)\n"
+		"  --aufs                   tar: .wh.NAME and .wh..wh..opq become overlayfs whiteouts\n"
+		"  --ovlfs-strip[=0|1]      tar: drop whiteouts and overlayfs xattrs\n"
+		"  --ungzip, --unzstd, --unxz  tar: decompress (default: by magic number)\n"
+		"  --sort=path|none         tar: data in path order (default) or stream order\n"
+		"  --mkfs-time              -T sets the build time only, not the file times\n"
 		"  --max-extent-bytes=N     max decompressed bytes per extent (default 4 MiB)\n"
 		"  --compress-hints=FILE    per-path pcluster size and algorithm (PCLUSTER REGEX [ALG#])\n"
 		"  -x N                     share xattrs used by more than N inodes (default 2; <0: no xattrs)\n"
@@ -48,7 +60,7 @@ void usage(FILE *f)
 		"  --quiet                  no progress output\n"
 		"  -h, --help               show this help\n"
 		"Environment: SOURCE_DATE_EPOCH clamps mtimes and sets the build time.\n",
-		kTool, kDefaultKey);
+		g_tool, g_tool, kDefaultKey);
 }
 
 [[noreturn]] void bad(const std::string &what, const std::string &where)
@@ -103,8 +115,12 @@ void parse_extended(MkfsOptions &o, const std::string &v)
 			o.compress.legacy_index = true;
 		else if (name == "dedupe")
 			o.compress.dedupe = !off;
+		else if (name == "inline_data")
+			o.inline_data = !off;
+		else if (name == "noinline_data" && !off)
+			o.inline_data = false;
 		else
-			bad("unknown extended option '" + opt + "' (ztailpacking, legacy-compress, dedupe)", "-E " + v);
+			bad("unknown extended option '" + opt + "' (ztailpacking, legacy-compress, dedupe, inline_data)", "-E " + v);
 		if (comma == std::string::npos)
 			break;
 		start = comma + 1;
@@ -114,6 +130,7 @@ void parse_extended(MkfsOptions &o, const std::string &v)
 enum LongOpt {
 	kAllRoot = 256, kForceUid, kForceGid, kExcludePath, kExcludeRegex, kXattrPrefix,
 	kIshareKey, kDigest, kWorkers, kQuiet, kHelp, kMaxExtent, kHints,
+	kTar, kAufs, kOvlfsStrip, kUngzip, kUnzstd, kUnxz, kSort, kMkfsTime,
 };
 
 const struct option kLongOpts[] = {
@@ -131,6 +148,16 @@ const struct option kLongOpts[] = {
 	{"max-extent-bytes", required_argument, nullptr, kMaxExtent},
 	{"compress-hints", required_argument, nullptr, kHints},
 	{"help", no_argument, nullptr, kHelp},
+	{"tar", optional_argument, nullptr, kTar},
+	{"aufs", no_argument, nullptr, kAufs},
+	{"ovlfs-strip", optional_argument, nullptr, kOvlfsStrip},
+	{"ungzip", optional_argument, nullptr, kUngzip},
+	{"gzip", no_argument, nullptr, kUngzip},
+	{"unzstd", optional_argument, nullptr, kUnzstd},
+	{"unxz", optional_argument, nullptr, kUnxz},
+	{"unlzma", optional_argument, nullptr, kUnxz},
+	{"sort", required_argument, nullptr, kSort},
+	{"mkfs-time", no_argument, nullptr, kMkfsTime},
 	{nullptr, 0, nullptr, 0},
 };
 
@@ -161,6 +188,31 @@ bool parse_option(MkfsOptions &o, int c, const std::string &v, bool &quiet)
 	case kDigest: o.ishare_key = v.empty() ? kDefaultKey : v; break;
 	case kWorkers: o.workers = unsigned(number("--workers", v, 1, 1024)); break;
 	case kQuiet: quiet = true; break;
+	case kTar:
+		if (v.empty() || v == "f")
+			o.tar = TarMode::Full;
+		else if (v == "i" || v == "0")
+			o.tar = TarMode::Index;
+		else if (v == "headerball")
+			o.tar = TarMode::Headerball;
+		else
+			bad("unknown tar mode (f, i, headerball)", "--tar=" + v);
+		break;
+	case kAufs: o.aufs = true; break;
+	case kOvlfsStrip:
+		if (!v.empty() && v != "0" && v != "1")
+			bad("expected 0 or 1", "--ovlfs-strip=" + v);
+		o.ovlfs_strip = v != "0";
+		break;
+	case kUngzip: o.tar_compression = TarCompression::Gzip; break;
+	case kUnzstd: o.tar_compression = TarCompression::Zstd; break;
+	case kUnxz: o.tar_compression = TarCompression::Xz; break;
+	case kSort:
+		if (v != "path" && v != "none")
+			bad("expected path or none", "--sort=" + v);
+		o.sort_none = v == "none";
+		break;
+	case kMkfsTime: o.mkfs_time = true; break;
 	default: return false;
 	}
 	return true;
@@ -181,12 +233,18 @@ int run(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (argc - optind != 2) {
+	int nargs = argc - optind;
+	if (nargs != 2 && !(o.tar && nargs == 1)) {
 		usage(stderr);
 		return 2;
 	}
 	o.image = argv[optind];
-	o.source = argv[optind + 1];
+	o.source = nargs == 2 ? argv[optind + 1] : "";
+	if (o.tar == TarMode::Index) {
+		if (o.compress.enabled())
+			bad("index mode keeps the data in the tar; it cannot be compressed", "--tar=i");
+		o.blkbits = 9;  // tar data lies on 512-byte boundaries
+	}
 	if (!g_hints.empty()) {
 		if (!o.compress.enabled())
 			bad("compress hints need -z", "--compress-hints=" + g_hints);
@@ -198,7 +256,7 @@ int run(int argc, char **argv)
 		o.after_scan_hook = hook;
 	bool tty = !quiet && isatty(STDOUT_FILENO);
 	o.progress = tty;
-	o.warn = [](const std::string &m) { std::fprintf(stderr, "%s: warning: %s\n", kTool, m.c_str()); };
+	o.warn = [](const std::string &m) { std::fprintf(stderr, "%s: warning: %s\n", g_tool, m.c_str()); };
 	auto r = build_image(o);
 	if (tty) {
 		std::printf("%s: %llu inodes, %llu blocks, %s", o.image.c_str(), (unsigned long long)r.inodes,
@@ -216,5 +274,10 @@ int run(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	std::signal(SIGXFSZ, SIG_IGN);  // over-size writes fail with EFBIG instead
-	return run_main(kTool, [&] { return run(argc, argv); });
+	// Installed (or linked) as mkfs.erofs, it answers to that name, so a
+	// container runtime can find it first in its PATH.
+	std::string self = argc ? base_name(argv[0]) : kTool;
+	if (self == "mkfs.erofs")
+		g_tool = "mkfs.erofs";
+	return run_main(g_tool, [&] { return run(argc, argv); });
 }

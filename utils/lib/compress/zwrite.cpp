@@ -1,0 +1,353 @@
+#include "compress/zwrite.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <numeric>
+#include <optional>
+
+#include "base/cli.hpp"
+#include "base/digest.hpp"
+#include "base/error.hpp"
+#include "write/fill.hpp"
+#include "base/parallel.hpp"
+
+namespace erofs {
+
+namespace {
+constexpr uint64_t kDefaultExtent = 4u << 20;
+constexpr uint16_t kLz4MaxDistance = 65535;
+}  // namespace
+
+uint64_t CompressConfig::extent_limit(unsigned blkbits) const
+{
+	uint64_t lim = max_extent ? max_extent : kDefaultExtent;
+	lim = std::min(lim, kMaxExtentBytes);
+	return std::max<uint64_t>(lim, uint64_t(1) << blkbits);
+}
+
+// 8 pclusters of history, 32 KiB at least: what a pcluster's input
+// usually spans, and modest kernel memory per decompression stream.
+static unsigned history_log(uint64_t want, unsigned lo, unsigned hi)
+{
+	unsigned w = lo;
+	while (w < hi && (uint64_t(1) << w) < want)
+		w++;
+	return w;
+}
+
+unsigned CompressConfig::zstd_window_log(unsigned blkbits) const
+{
+	return history_log(uint64_t(max_pcluster_bytes(blkbits)) * 8, 15, 20);  // kernel: at most 1 MiB
+}
+
+unsigned CompressConfig::lzma_dict_log(unsigned blkbits) const
+{
+	return history_log(uint64_t(max_pcluster_bytes(blkbits)) * 8, 15, 23);  // kernel: at most 8 MiB
+}
+
+unsigned CompressConfig::window_log(unsigned blkbits, unsigned idx) const
+{
+	switch (algs.at(idx).alg) {
+	case Alg::Zstd: return zstd_window_log(blkbits);
+	case Alg::Lzma: return lzma_dict_log(blkbits);
+	case Alg::Deflate: return 15;
+	default: return 16;
+	}
+}
+
+uint32_t CompressConfig::max_pcluster_bytes(unsigned blkbits) const
+{
+	uint32_t m = pcluster_bytes(blkbits);
+	for (const auto &h : hints)
+		m = std::max(m, h.pcluster);
+	return m;
+}
+
+bool CompressConfig::needs_cfgs(unsigned blkbits) const
+{
+	if (!enabled())
+		return false;
+	if (max_pcluster_bytes(blkbits) > (1u << blkbits))
+		return true;
+	for (const auto &a : algs)
+		if (a.alg != Alg::Lz4)
+			return true;
+	return false;
+}
+
+uint16_t CompressConfig::alg_bitmap() const
+{
+	uint16_t m = 0;
+	for (const auto &a : algs)
+		m = uint16_t(m | 1u << unsigned(a.alg));
+	return m;
+}
+
+std::vector<uint8_t> CompressConfig::cfg_records(unsigned blkbits) const
+{
+	std::vector<uint8_t> out;
+	if (!needs_cfgs(blkbits))
+		return out;
+	uint16_t m = alg_bitmap();
+	for (unsigned alg = 0; alg < kAlgCount; alg++) {
+		if (!(m & (1u << alg)))
+			continue;
+		out.resize((out.size() + 3) & ~size_t(3), 0);
+		size_t at = out.size();
+		if (alg == unsigned(Alg::Lz4)) {
+			out.resize(at + 2 + 14, 0);
+			std::span<uint8_t> r(out);
+			le::store<uint16_t>(r, at, 14);
+			le::store<uint16_t>(r, at + 2, kLz4MaxDistance);
+			le::store<uint16_t>(r, at + 4, uint16_t(max_pcluster_bytes(blkbits) >> blkbits));
+		} else if (alg == unsigned(Alg::Lzma)) {
+			out.resize(at + 2 + 14, 0);
+			std::span<uint8_t> r(out);
+			le::store<uint16_t>(r, at, 14);
+			le::store<uint32_t>(r, at + 2, 1u << lzma_dict_log(blkbits));
+			le::store<uint16_t>(r, at + 6, 0);  // format
+		} else if (alg == unsigned(Alg::Deflate)) {
+			out.resize(at + 2 + 6, 0);
+			std::span<uint8_t> r(out);
+			le::store<uint16_t>(r, at, 6);
+			out[at + 2] = 15;  // windowbits
+		} else if (alg == unsigned(Alg::Zstd)) {
+			out.resize(at + 2 + 6, 0);
+			std::span<uint8_t> r(out);
+			le::store<uint16_t>(r, at, 6);
+			out[at + 2] = 0;  // format
+			out[at + 3] = uint8_t(zstd_window_log(blkbits) - 10);
+		}
+	}
+	return out;
+}
+
+namespace {
+
+using Getter = std::function<std::span<const uint8_t>(uint64_t pos, uint64_t len)>;
+
+// Moves the blocks held in memory to the spill file.
+void park(ZFile &z, Spill &spill)
+{
+	if (z.data.empty())
+		return;
+	z.spilled.push_back(spill.append(z.data));
+	z.spill = &spill;
+	std::vector<uint8_t>().swap(z.data);  // clear() would keep the memory
+}
+
+// Fixed-output compression, pcluster by pcluster (ONDISK c.10 rules):
+// a pcluster stays compressed only when its block-rounded size is smaller
+// than the input it covers (an inline tail counts unrounded); otherwise one
+// block of raw bytes is stored.  With ztailpacking the last piece may stay
+// for the inode's tail.  Returns false when the file does not shrink by
+// more than its index (then it is stored flat).
+bool compress_stream(const Getter &get, uint64_t size, const CompressConfig &c, unsigned blkbits,
+		     Compressor &comp, ZFile &z, uint32_t pcluster, Spill *spill)
+{
+	const uint64_t bs = uint64_t(1) << blkbits;
+	const uint64_t limit = c.extent_limit(blkbits);
+	if (size <= bs && !c.ztailpacking)
+		return false;  // a block or an inline tail either way
+	std::vector<uint8_t> dst(pcluster);
+	auto add_block_data = [&](std::span<const uint8_t> bytes, uint32_t blocks, bool right) {
+		size_t at = z.data.size();
+		z.data.resize(at + blocks * bs, 0);
+		size_t pad = right ? blocks * bs - bytes.size() : 0;
+		std::copy(bytes.begin(), bytes.end(), z.data.begin() + ptrdiff_t(at + pad));
+		z.blocks += blocks;
+		if (spill && z.data.size() >= kSpillPiece)
+			park(z, *spill);
+	};
+	double ratio = 4.0;  // what the previous pcluster achieved (a search hint)
+	for (uint64_t pos = 0; pos < size;) {
+		uint64_t rem = size - pos;
+		auto src = get(pos, std::min(rem, limit));
+		if (rem <= bs && !c.ztailpacking) {  // one block either way: no need to try
+			z.extents.push_back({pos, rem, false, false, z.blocks, 1});
+			add_block_data(src, 1, false);
+			break;
+		}
+		size_t consumed = 0;
+		size_t csize = comp.destsize(src, consumed, dst, ratio);
+		ratio = csize && csize <= dst.size() ? double(consumed) / double(csize) * 1.05 : 1.0;
+		bool all = consumed == rem;
+		bool inline_ok = c.ztailpacking && all && csize < bs;
+		uint64_t cost = inline_ok ? csize : (csize + bs - 1) / bs * bs;
+		if (csize > dst.size())  // unusable stream (see Compressor::destsize)
+			cost = UINT64_MAX;
+		if (cost >= consumed) {
+			if (c.ztailpacking && rem < bs) {
+				z.extents.push_back({pos, rem, false, true, 0, 0});
+				z.tail.assign(src.begin(), src.end());
+				break;
+			}
+			uint64_t cnt = std::min(bs, rem);
+			z.extents.push_back({pos, cnt, false, false, z.blocks, 1});
+			add_block_data(src.first(cnt), 1, false);
+			pos += cnt;
+			continue;
+		}
+		if (inline_ok) {
+			z.extents.push_back({pos, rem, true, true, 0, 0});
+			z.tail.assign(dst.begin(), dst.begin() + ptrdiff_t(csize));
+			z.tail_compressed = true;
+			break;
+		}
+		uint32_t nb = uint32_t((csize + bs - 1) / bs);
+		z.extents.push_back({pos, consumed, true, false, z.blocks, nb});
+		add_block_data(std::span<const uint8_t>(dst).first(csize), nb, true);
+		pos += consumed;
+	}
+	uint64_t lclusters = (size + bs - 1) / bs;
+	return uint64_t(z.blocks) * bs + z.tail.size() + 16 + 8 * lclusters < size;
+}
+
+// Sequential reads of one source file through a buffer of two extents,
+// hashing every byte once as it arrives.
+class Window {
+public:
+	Window(const Node &n, int fd, uint64_t extent, Sha256 *h)
+		: n_(n), fd_(fd), buf_(2 * extent), h_(h) {}
+
+	std::span<const uint8_t> get(uint64_t pos, uint64_t len)
+	{
+		if (pos + len > base_ + filled_) {
+			size_t keep = size_t(base_ + filled_ - pos);
+			std::memmove(buf_.data(), buf_.data() + (pos - base_), keep);
+			base_ = pos;
+			filled_ = keep;
+			size_t want = size_t(std::min<uint64_t>(buf_.size() - keep, n_.size - (base_ + keep)));
+			std::span<uint8_t> more(buf_.data() + keep, want);
+			read_exact(fd_, more, base_ + keep, n_);
+			if (h_)
+				h_->update(more);
+			filled_ += want;
+		}
+		return {buf_.data() + (pos - base_), size_t(len)};
+	}
+
+private:
+	const Node &n_;
+	int fd_;
+	std::vector<uint8_t> buf_;
+	Sha256 *h_;
+	uint64_t base_ = 0;
+	size_t filled_ = 0;
+};
+
+}  // namespace
+
+std::vector<CompressHint> load_compress_hints(const std::string &path, const CompressConfig &c, unsigned blkbits)
+{
+	std::ifstream f(path);
+	if (!f)
+		throw Error("cannot read the compress hints file", path);
+	std::vector<CompressHint> out;
+	std::string line;
+	for (unsigned no = 1; std::getline(f, line); no++) {
+		std::istringstream in(line);
+		std::string size, re, alg;
+		if (!(in >> size) || size[0] == '#')
+			continue;
+		std::string where = path + ":" + std::to_string(no);
+		if (!(in >> re))
+			throw Error("hint without a path pattern", where);
+		in >> alg;
+		std::string extra;
+		if (in >> extra)
+			throw Error("hint with more than three fields", where);
+		auto n = parse_int(size, 1u << blkbits, kMaxPclusterBytes);
+		if (!n || *n % (1 << blkbits) || (*n >> blkbits) >= kCblkcnt)
+			throw Error("pcluster size must be a multiple of the block size up to 1 MiB", where);
+		CompressHint h;
+		h.pcluster = uint32_t(*n);
+		if (!alg.empty()) {
+			auto a = parse_int(alg, 0, int64_t(c.algs.size()) - 1);
+			if (!a)
+				throw Error("algorithm index " + alg + " not given with -z", where);
+			h.alg = unsigned(*a);
+		}
+		h.re = std::make_shared<PathRegex>(re);
+		out.push_back(std::move(h));
+	}
+	return out;
+}
+
+void compress_files(Tree &t, const std::string &source, const CompressConfig &c, unsigned blkbits,
+		    const XattrPlan &xp, unsigned workers, Spill *spill, std::atomic<uint64_t> *files_done,
+		    std::atomic<uint64_t> *bytes_done)
+{
+	std::vector<Node *> files;
+	for (auto &n : t.nodes)
+		if (n->kind == Kind::Regular && !n->sparse && n->size)
+			files.push_back(n.get());
+	// Longest first: the big files start early and the workers end together.
+	std::stable_sort(files.begin(), files.end(), [](const Node *a, const Node *b) { return a->size > b->size; });
+	std::string root = source;
+	while (root.size() > 1 && root.back() == '/')
+		root.pop_back();
+	std::vector<std::vector<std::unique_ptr<Compressor>>> comps(std::max(1u, workers));
+	for (auto &v : comps)
+		v.resize(c.algs.size());
+	parallel_for(files.size(), workers, [&](size_t i, unsigned w) {
+		Node &n = *files[i];
+		uint32_t pcluster = c.pcluster_bytes(blkbits);
+		unsigned ai = 0;
+		if (!c.hints.empty()) {
+			std::string rel = n.path.rfind(root + "/", 0) == 0 ? n.path.substr(root.size() + 1) : n.path;
+			for (const auto &h : c.hints)
+				if (h.re->matches(rel)) {
+					pcluster = h.pcluster, ai = h.alg;
+					break;
+				}
+		}
+		auto &comp = comps[w][ai];
+		if (!comp)
+			comp = std::make_unique<Compressor>(c.algs[ai], c.window_log(blkbits, ai));
+		UniqueFd fd = open_source(n);
+		std::optional<Sha256> h;
+		if (xp.has_fingerprint(n) && n.fingerprint.empty())
+			h.emplace();
+		auto z = std::make_shared<ZFile>();
+		bool shrunk;
+		if (n.size <= kWholeFileLimit) {
+			std::vector<uint8_t> raw(n.size);
+			read_exact(fd.get(), raw, 0, n);
+			if (h)
+				h->update(raw);
+			std::span<const uint8_t> all(raw);
+			shrunk = compress_stream([&](uint64_t pos, uint64_t len) { return all.subspan(pos, len); },
+						 n.size, c, blkbits, *comp, *z, pcluster, spill);
+		} else {
+			Window win(n, fd.get(), c.extent_limit(blkbits), h ? &*h : nullptr);
+			shrunk = compress_stream([&](uint64_t pos, uint64_t len) { return win.get(pos, len); }, n.size,
+						 c, blkbits, *comp, *z, pcluster, spill);
+		}
+		if (!shrunk) {
+			*z = ZFile();  // (blocks already parked stay unused)
+			z->flat = true;
+		}
+		// The blocks still in memory join the others in the spill file.  A
+		// flat file keeps nothing: the fill step reads (and fingerprints) it
+		// again, rather than mkfs holding all incompressible content.
+		if (spill)
+			park(*z, *spill);
+		if (h && !z->flat)
+			z->fingerprint = fingerprint_value(h->finish());
+		else if (!z->flat && xp.has_fingerprint(n))
+			z->fingerprint = n.fingerprint;  // hashed while the tar passed
+		z->alg = uint8_t(c.algs[ai].alg);
+		z->big = pcluster > (1u << blkbits);
+		n.at.z = std::move(z);
+		if (bytes_done)
+			*bytes_done += n.size;
+		if (files_done)
+			++*files_done;
+	});
+}
+
+}  // namespace erofs

@@ -1,0 +1,91 @@
+// The compression step of mkfs: every non-sparse regular file is read once,
+// fingerprinted and cut into pclusters by fixed-output compression, in
+// parallel, before the layout.  The result depends only on the file and the
+// options, never on the number of workers.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "compress/codec.hpp"
+#include "source/dir_scan.hpp"
+#include "write/spill.hpp"
+#include "source/tree.hpp"
+#include "plan/xattr_plan.hpp"
+#include "compress/zindex.hpp"
+
+namespace erofs {
+
+// One line of --compress-hints: files whose path (relative to the source,
+// no leading slash) matches `re` use this pcluster size and algorithm.
+struct CompressHint {
+	uint32_t pcluster = 0;
+	unsigned alg = 0;  // index into CompressConfig::algs
+	std::shared_ptr<PathRegex> re;
+};
+
+struct CompressConfig {
+	std::vector<CodecSpec> algs;  // empty: no compression
+	std::vector<CompressHint> hints;  // first match wins
+	uint32_t pcluster = 0;        // max pcluster bytes (0: one block)
+	bool ztailpacking = false;
+	bool legacy_index = false;    // full 8-byte index instead of compact packs
+	bool dedupe = true;           // identical files (same fingerprint) share blocks
+	uint64_t max_extent = 0;      // max decompressed bytes per extent (0: default)
+
+	bool enabled() const { return !algs.empty(); }
+	uint32_t pcluster_bytes(unsigned blkbits) const { return pcluster ? pcluster : 1u << blkbits; }
+	uint32_t max_pcluster_bytes(unsigned blkbits) const;
+	uint64_t extent_limit(unsigned blkbits) const;
+	unsigned zstd_window_log(unsigned blkbits) const;
+	unsigned lzma_dict_log(unsigned blkbits) const;
+	unsigned window_log(unsigned blkbits, unsigned idx = 0) const;  // for algs[idx]
+	bool needs_cfgs(unsigned blkbits) const;  // COMPR_CFGS / BIG_PCLUSTER
+	uint16_t alg_bitmap() const;
+	// The config records written after the superblock (empty without cfgs).
+	std::vector<uint8_t> cfg_records(unsigned blkbits) const;
+};
+
+struct ZFile {
+	uint8_t alg = 0;                 // on-disk algorithm of HEAD1
+	bool big = false;                // pclusters may exceed a block
+	bool flat = false;               // did not shrink: stored uncompressed,
+	                                 // read again from the source by the fill
+	// Pcluster blocks, blocks * blksz bytes: first those parked in the
+	// spill file, in order, then those still in memory.
+	const Spill *spill = nullptr;
+	std::vector<Spill::Extent> spilled;
+	std::vector<uint8_t> data;
+	uint32_t blocks = 0;
+	std::vector<ZExtent> extents;
+	std::vector<uint8_t> tail;       // last pcluster, when it may go inline
+	bool tail_compressed = false;
+	std::string fingerprint;         // "" when the node has none
+};
+
+// Reads a hints file: "PCLUSTER_BYTES REGEX [ALG_INDEX]" per line, '#'
+// comments.  Throws Error naming the file and line.
+std::vector<CompressHint> load_compress_hints(const std::string &path, const CompressConfig &c,
+					     unsigned blkbits);
+
+// Files above this size are compressed through a sliding window instead
+// of being held in memory whole.
+inline constexpr uint64_t kWholeFileLimit = 64u << 20;
+
+// While a file is compressed, its pcluster blocks go to the spill file in
+// pieces of this size (when there is one).
+inline constexpr size_t kSpillPiece = 4u << 20;
+
+// Fills Node::at.z for every regular, non-sparse file with data, parking
+// the compressed blocks in `spill` (kept in memory when it is null).
+// `files_done` / `bytes_done` count what is compressed (for progress).
+void compress_files(Tree &t, const std::string &source, const CompressConfig &c, unsigned blkbits,
+		    const XattrPlan &xp, unsigned workers, Spill *spill,
+		    std::atomic<uint64_t> *files_done = nullptr,
+		    std::atomic<uint64_t> *bytes_done = nullptr);
+
+}  // namespace erofs

@@ -1,0 +1,65 @@
+#include "read/content.hpp"
+
+#include <cerrno>
+#include <unistd.h>
+
+#include "base/crc32c.hpp"
+#include "base/error.hpp"
+#include "base/fsutil.hpp"
+
+namespace erofs {
+
+Sha256Digest hash_content(const Image &img, const InodeInfo &ino)
+{
+	Sha256 h;
+	for_each_extent(img, ino, [&](const Extent &e) {
+		if (e.hole)
+			h.update_zeros(e.len);
+		else
+			h.update(e.data);
+	});
+	return h.finish();
+}
+
+uint32_t touch_content(const Image &img, const InodeInfo &ino)
+{
+	uint32_t crc = 0xFFFFFFFF;
+	for_each_extent(img, ino, [&](const Extent &e) {
+		if (!e.hole)
+			crc = crc32c_erofs(e.data, crc);
+	});
+	return crc;
+}
+
+std::optional<std::string> stored_fingerprint(const Image &img, const InodeInfo &ino)
+{
+	auto idx = img.ishare_index();
+	if (!idx)
+		return std::nullopt;
+	std::string key = *img.ishare_key();
+	for (const auto &x : read_xattrs(img, ino))
+		if (x.name == key)
+			return x.value;
+	return std::nullopt;
+}
+
+void copy_content(const Image &img, const InodeInfo &ino, int fd, const std::string &dest, bool sparse)
+{
+	static const std::vector<uint8_t> zeros(1 << 16, 0);
+	for_each_extent(img, ino, [&](const Extent &e) {
+		if (!e.hole && sparse) {
+			pwrite_full(fd, e.data, e.pos, dest);
+		} else if (!e.hole) {
+			write_full(fd, e.data, dest);
+		} else if (!sparse) {
+			for (uint64_t z = 0; z < e.len; z += zeros.size()) {
+				size_t n = size_t(std::min<uint64_t>(zeros.size(), e.len - z));
+				write_full(fd, std::span<const uint8_t>(zeros).first(n), dest);
+			}
+		}
+	});
+	if (sparse && ftruncate(fd, off_t(ino.size)) != 0)
+		throw_errno("cannot set the file size", dest, errno);
+}
+
+}  // namespace erofs

@@ -1,0 +1,22 @@
+// Reading a regular file's content out of an image: hashing it (holes as
+// zeros), finding its stored fingerprint, and copying it to a descriptor.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "base/digest.hpp"
+#include "read/inode_read.hpp"
+
+namespace erofs {
+
+// SHA-256 of the whole logical content.
+Sha256Digest hash_content(const Image &img, const InodeInfo &ino);
+// Reads every data byte once (crc32c over it) without hashing.
+uint32_t touch_content(const Image &img, const InodeInfo &ino);
+// The stored fingerprint value (39 bytes) if the inode has one.
+std::optional<std::string> stored_fingerprint(const Image &img, const InodeInfo &ino);
+// Writes the content to fd; holes become holes when `sparse` is set.
+void copy_content(const Image &img, const InodeInfo &ino, int fd, const std::string &dest, bool sparse);
+
+}  // namespace erofs

@@ -1,0 +1,168 @@
+#include "read/extract.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+#include <unordered_map>
+
+#include "read/content.hpp"
+#include "base/error.hpp"
+#include "base/fsutil.hpp"
+#include "read/walk.hpp"
+
+namespace erofs {
+
+namespace {
+
+class Extractor {
+public:
+	Extractor(const Image &img, const std::string &dir) : img_(img), dir_(dir) {}
+	ExtractStats run();
+
+private:
+	void create(const WalkItem &w);
+	UniqueFd open_beneath(const std::string &rel, int flags) const;
+	void make_node(int pfd, const std::string &name, const WalkItem &w);
+	void set_attrs(int pfd, const std::string &name, const InodeInfo &ino, const std::string &where);
+	void set_xattrs(int pfd, const std::string &name, const InodeInfo &ino, const std::string &where);
+	void set_time(int pfd, const std::string &name, const InodeInfo &ino, const std::string &where);
+
+	const Image &img_;
+	std::string dir_;
+	UniqueFd root_;
+	std::unordered_map<uint64_t, std::string> links_;  // nid -> first path
+	std::vector<std::pair<std::string, InodeInfo>> dirs_;
+	ExtractStats st_;
+};
+
+UniqueFd Extractor::open_beneath(const std::string &rel, int flags) const
+{
+	struct open_how how {};
+	how.flags = uint64_t(flags) | O_CLOEXEC;
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+	std::string p = rel.empty() ? "." : rel;
+	long fd = syscall(SYS_openat2, root_.get(), p.c_str(), &how, sizeof(how));
+	if (fd < 0)
+		throw_errno("cannot open beneath the extract directory", join_path(dir_, rel), errno);
+	return UniqueFd(int(fd));
+}
+
+void Extractor::make_node(int pfd, const std::string &name, const WalkItem &w)
+{
+	const auto &ino = w.ino;
+	std::string dest = dir_ + w.path;
+	int rc = 0;
+	if (ino.is_dir()) {
+		rc = mkdirat(pfd, name.c_str(), 0700);
+	} else if (ino.is_reg()) {
+		UniqueFd fd(openat(pfd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+		if (!fd)
+			throw_errno("cannot create file", dest, errno);
+		copy_content(img_, ino, fd.get(), dest, true);
+		st_.bytes += ino.size;
+		return;
+	} else if (ino.is_symlink()) {
+		auto t = read_all(img_, ino);
+		std::string target(t.begin(), t.end());
+		rc = symlinkat(target.c_str(), pfd, name.c_str());
+	} else {
+		dev_t dev = ino.is_device() ? makedev(dev_major(ino.i_u), dev_minor(ino.i_u)) : 0;
+		rc = mknodat(pfd, name.c_str(), (ino.mode & 0170000) | 0600, dev);
+	}
+	if (rc != 0)
+		throw_errno("cannot create", dest, errno);
+}
+
+void Extractor::set_xattrs(int pfd, const std::string &name, const InodeInfo &ino, const std::string &where)
+{
+	std::string p = "/proc/self/fd/" + std::to_string(pfd) + "/" + name;
+	for (const auto &x : read_xattrs(img_, ino)) {
+		if (short_prefix(x.index & xidx::kLongPrefix ? img_.prefixes().longs()[x.index & 0x7F].base_index
+							      : x.index).empty())
+			continue;  // hidden names have no namespace to restore into
+		if (lsetxattr(p.c_str(), x.name.c_str(), x.value.data(), x.value.size(), 0) != 0)
+			throw_errno("cannot set xattr " + x.name, where, errno);
+	}
+}
+
+void Extractor::set_time(int pfd, const std::string &name, const InodeInfo &ino, const std::string &where)
+{
+	struct timespec ts[2];
+	ts[0].tv_sec = ts[1].tv_sec = ino.mtime;
+	ts[0].tv_nsec = ts[1].tv_nsec = long(ino.mtime_nsec % 1000000000u);
+	if (utimensat(pfd, name.c_str(), ts, AT_SYMLINK_NOFOLLOW) != 0)
+		throw_errno("cannot set times", where, errno);
+}
+
+void Extractor::set_attrs(int pfd, const std::string &name, const InodeInfo &ino, const std::string &where)
+{
+	if (fchownat(pfd, name.c_str(), ino.uid, ino.gid, AT_SYMLINK_NOFOLLOW) != 0 && errno != EPERM)
+		throw_errno("cannot set owner", where, errno);
+	if (ino.is_dir())
+		return;  // xattrs (default ACLs), mode and times after the content
+	set_xattrs(pfd, name, ino, where);
+	if (!ino.is_symlink() && fchmodat(pfd, name.c_str(), ino.mode & 07777, 0) != 0)
+		throw_errno("cannot set mode", where, errno);
+	set_time(pfd, name, ino, where);
+}
+
+void Extractor::create(const WalkItem &w)
+{
+	st_.inodes++;
+	std::string rel = w.path.substr(1);  // strip the leading '/'
+	if (rel.empty()) {
+		set_attrs(root_.get(), ".", w.ino, dir_);
+		dirs_.push_back({"", w.ino});
+		return;
+	}
+	std::string parent = rel.find('/') == std::string::npos ? "" : parent_dir(rel);
+	std::string name = base_name(rel);
+	UniqueFd pfd = open_beneath(parent, O_PATH | O_DIRECTORY);
+	std::string dest = dir_ + w.path;
+	if (!w.ino.is_dir()) {
+		auto it = links_.find(w.ino.nid);
+		if (it != links_.end()) {
+			if (linkat(root_.get(), it->second.c_str(), pfd.get(), name.c_str(), 0) != 0)
+				throw_errno("cannot create hard link", dest, errno);
+			return;
+		}
+		links_[w.ino.nid] = rel;
+	}
+	make_node(pfd.get(), name, w);
+	set_attrs(pfd.get(), name, w.ino, dest);
+	if (w.ino.is_dir())
+		dirs_.push_back({rel, w.ino});
+}
+
+ExtractStats Extractor::run()
+{
+	if (mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST)
+		throw_errno("cannot create the extract directory", dir_, errno);
+	root_ = UniqueFd(open(dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+	if (!root_)
+		throw_errno("cannot open the extract directory", dir_, errno);
+	walk_tree(img_, [this](const WalkItem &w) { create(w); });
+	for (auto it = dirs_.rbegin(); it != dirs_.rend(); ++it) {
+		UniqueFd fd = open_beneath(it->first, O_PATH | O_DIRECTORY);
+		std::string where = dir_ + "/" + it->first;
+		set_xattrs(fd.get(), ".", it->second, where);
+		if (fchmodat(fd.get(), ".", it->second.mode & 07777, 0) != 0)
+			throw_errno("cannot set mode", where, errno);
+		set_time(fd.get(), ".", it->second, where);
+	}
+	return st_;
+}
+
+}  // namespace
+
+ExtractStats extract_tree(const Image &img, const std::string &dir)
+{
+	return Extractor(img, dir).run();
+}
+
+}  // namespace erofs

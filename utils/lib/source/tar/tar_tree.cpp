@@ -1,0 +1,361 @@
+#include "source/tar/tar_tree.hpp"
+
+#include <map>
+#include <unordered_map>
+#include <sys/stat.h>
+
+#include "base/digest.hpp"
+#include "base/error.hpp"
+#include "write/spill.hpp"
+
+namespace erofs {
+
+namespace {
+
+constexpr const char *kWhPrefix = ".wh.";
+constexpr const char *kOpaque = ".wh..wh..opq";
+constexpr const char *kOvlOpaque = "trusted.overlay.opaque";
+constexpr const char *kOvlOrigin = "trusted.overlay.origin";
+
+struct Builder {
+	const TarTreeOptions &opt;
+	Spill *data;
+	std::vector<std::unique_ptr<Node>> all;
+	std::unordered_map<const Node *, std::map<std::string, Node *>> kids;
+	std::unordered_map<std::string, Node *> by_path;  // normalized path -> node (latest)
+	Node *root = nullptr;
+	std::vector<uint8_t> buf = std::vector<uint8_t>(1 << 20);
+
+	Node *make(Kind k, uint32_t mode, const std::string &path)
+	{
+		auto n = std::make_unique<Node>();
+		n->kind = k;
+		n->mode = mode;
+		n->path = path;
+		n->mtime = opt.scan.timestamp;
+		all.push_back(std::move(n));
+		return all.back().get();
+	}
+
+	void apply_owner_time(Node &n, const TarEntry &e)
+	{
+		const auto &s = opt.scan;
+		n.uid = s.all_root ? 0 : e.uid;
+		n.gid = s.all_root ? 0 : e.gid;
+		if (s.force_uid)
+			n.uid = *s.force_uid;
+		if (s.force_gid)
+			n.gid = *s.force_gid;
+		n.mtime = e.mtime;
+		n.mtime_nsec = e.mtime_nsec;
+		bool clamp = s.time_mode == TimeMode::Clamp && n.mtime >= s.timestamp;
+		if (s.time_mode == TimeMode::Fixed || clamp) {
+			n.mtime = s.timestamp;
+			n.mtime_nsec = 0;
+		}
+	}
+
+	void set_xattr(Node &n, const std::string &name, const std::string &value)
+	{
+		for (auto &x : n.xattrs)
+			if (x.name == name) {
+				x.value = value;
+				return;
+			}
+		n.xattrs.push_back({name, value});
+		std::sort(n.xattrs.begin(), n.xattrs.end());
+	}
+
+	// The directory at `parts` (created with default metadata when missing).
+	Node *dir_at(const std::vector<std::string> &parts, size_t count, const std::string &where)
+	{
+		Node *d = root;
+		std::string p;
+		for (size_t i = 0; i < count; i++) {
+			p += (p.empty() ? "" : "/") + parts[i];
+			auto &m = kids[d];
+			auto it = m.find(parts[i]);
+			if (it == m.end()) {
+				Node *n = make(Kind::Directory, S_IFDIR | 0755, p);
+				n->parent = d;
+				m.emplace(parts[i], n);
+				by_path[p] = n;
+				d = n;
+			} else if (it->second->kind != Kind::Directory) {
+				throw Error("a parent of the entry ('" + p + "') is not a directory", where);
+			} else {
+				d = it->second;
+			}
+		}
+		return d;
+	}
+
+	// Regular file content: fingerprinted, and copied in full mode.
+	void take_content(TarReader &r, Node &n, const TarEntry &e)
+	{
+		std::optional<Sha256> h;
+		if (opt.fingerprints)
+			h.emplace();
+		if (opt.mode == TarMode::Full && e.data_len)
+			n.blob_off = data->size();
+		uint64_t logical = 0;  // hash position in the logical content
+		size_t seg = 0;
+		uint64_t seg_done = 0;
+		uint64_t stored = 0;
+		while (stored < e.data_len) {
+			size_t got = r.read_data(buf);
+			if (!got)
+				throw Error("truncated archive: the data ends early", r.where(e));
+			std::span<const uint8_t> b(buf.data(), got);
+			if (opt.mode == TarMode::Full) {
+				auto x = data->append(b);
+				if (x.off != n.blob_off + stored)
+					throw Error("data file out of order", r.where(e));
+			}
+			if (h && !e.sparse) {
+				h->update(b);
+			} else if (h) {
+				// sparse: zeros for the holes before each stored segment
+				size_t k = 0;
+				while (k < b.size()) {
+					while (seg < e.map.size() && seg_done == e.map[seg].len)
+						seg++, seg_done = 0;
+					const auto &s = e.map[seg];
+					if (logical < s.off) {
+						h->update_zeros(s.off - logical);
+						logical = s.off;
+					}
+					size_t part = size_t(std::min<uint64_t>(b.size() - k, s.len - seg_done));
+					h->update(b.subspan(k, part));
+					k += part;
+					seg_done += part;
+					logical += part;
+				}
+			}
+			stored += got;
+		}
+		if (h) {
+			if (!e.sparse)
+				logical = e.data_len;
+			if (opt.mode == TarMode::Headerball)
+				logical = 0;
+			if (logical < e.size)
+				h->update_zeros(e.size - logical);
+			n.fingerprint = fingerprint_value(h->finish());
+		}
+	}
+
+	void add(TarReader &r, const TarEntry &e)
+	{
+		std::string where = r.where(e);
+		auto parts = tar_path_parts(e.path, where);
+		// whiteouts
+		if (opt.aufs && !parts.empty() && parts.back().rfind(kWhPrefix, 0) == 0) {
+			std::string base = parts.back();
+			Node *dir = dir_at(parts, parts.size() - 1, where);
+			if (base == kOpaque) {
+				if (!opt.ovlfs_strip)
+					set_xattr(*dir, kOvlOpaque, "y");
+				return;
+			}
+			if (base.rfind(".wh..wh.", 0) == 0)
+				return;  // aufs' own bookkeeping (.wh..wh.plnk, .wh..wh.aufs)
+			if (opt.ovlfs_strip)
+				return;
+			parts.back() = base.substr(4);
+			if (parts.back().empty())
+				throw Error("whiteout without a name", where);
+			TarEntry w = e;
+			w.type = TarType::CharDev;
+			w.devmajor = w.devminor = 0;
+			w.size = w.data_len = 0;
+			place(r, w, parts, where, dir);
+			if (!opt.ovlfs_strip)
+				set_xattr(*dir, kOvlOrigin, "");
+			return;
+		}
+		if (parts.empty()) {
+			if (e.type != TarType::Directory)
+				throw Error("the root of the archive is not a directory", where);
+			apply_meta(*root, e, where);
+			return;
+		}
+		Node *dir = dir_at(parts, parts.size() - 1, where);
+		place(r, e, parts, where, dir);
+	}
+
+	void apply_meta(Node &n, const TarEntry &e, const std::string &where)
+	{
+		apply_owner_time(n, e);
+		n.mode = (n.mode & S_IFMT) | e.mode;
+		if (!opt.scan.xattrs)
+			return;
+		for (const auto &[k, v] : e.xattrs) {
+			if (opt.ovlfs_strip && k.rfind("trusted.overlay.", 0) == 0)
+				continue;
+			if (k.empty() || k.find('\0') != std::string::npos)
+				throw Error("invalid xattr name", where);
+			set_xattr(n, k, v);
+		}
+	}
+
+	void place(TarReader &r, const TarEntry &e, const std::vector<std::string> &parts, const std::string &where,
+		   Node *dir)
+	{
+		std::string path;
+		for (const auto &p : parts)
+			path += (path.empty() ? "" : "/") + p;
+		const std::string &name = parts.back();
+		auto &m = kids[dir];
+		auto old = m.find(name);
+		if (e.type == TarType::HardLink) {
+			auto tp = tar_path_parts(e.link, where);
+			std::string target;
+			for (const auto &p : tp)
+				target += (target.empty() ? "" : "/") + p;
+			auto it = by_path.find(target);
+			if (it == by_path.end())
+				throw Error("hard link to '" + e.link.substr(0, 200) + "', which is not an earlier entry",
+					    where);
+			if (it->second->kind == Kind::Directory)
+				throw Error("hard link to a directory", where);
+			if (target == path)
+				return;  // a link to itself changes nothing
+			if (old != m.end())
+				m.erase(old);
+			m.emplace(name, it->second);
+			by_path[path] = it->second;
+			return;
+		}
+		// A directory given again (or after its children) keeps them.
+		if (e.type == TarType::Directory && old != m.end() && old->second->kind == Kind::Directory) {
+			apply_meta(*old->second, e, where);
+			return;
+		}
+		Kind k = Kind::Regular;
+		uint32_t fmt = S_IFREG;
+		switch (e.type) {
+		case TarType::Regular: break;
+		case TarType::Directory: k = Kind::Directory, fmt = S_IFDIR; break;
+		case TarType::Symlink: k = Kind::Symlink, fmt = S_IFLNK; break;
+		case TarType::CharDev: k = Kind::CharDev, fmt = S_IFCHR; break;
+		case TarType::BlockDev: k = Kind::BlockDev, fmt = S_IFBLK; break;
+		case TarType::Fifo: k = Kind::Fifo, fmt = S_IFIFO; break;
+		case TarType::HardLink: break;
+		}
+		Node *n = make(k, fmt, path);
+		n->parent = dir;
+		apply_meta(*n, e, where);
+		if (k == Kind::Symlink) {
+			if (e.link.empty())
+				throw Error("symbolic link without a target", where);
+			if (e.link.size() > 4095)
+				throw Error("symbolic link target longer than 4095 bytes", where);
+			n->target = e.link;
+			n->size = e.link.size();
+		} else if (k == Kind::CharDev || k == Kind::BlockDev) {
+			if (e.devmajor > 0xfff || e.devminor > 0xfffff)
+				throw Error("device number " + std::to_string(e.devmajor) + ":" +
+						    std::to_string(e.devminor) + " does not fit 12:20 bits",
+					    where);
+			n->rdev = encode_dev(e.devmajor, e.devminor);
+		} else if (k == Kind::Regular) {
+			n->size = e.size;
+			if (e.sparse) {
+				n->sparse = true;
+				for (const auto &s : e.map)
+					if (s.len)
+						n->data.push_back({s.off, s.len});
+			}
+			if (opt.mode == TarMode::Index && e.size) {
+				n->on_device = true;
+				n->device_off = e.data_off;
+			}
+			if (opt.mode == TarMode::Headerball && e.size) {
+				n->sparse = true;  // all holes: the data is not in this stream
+				n->data.clear();
+			}
+			take_content(r, *n, e);
+			if (opt.mode == TarMode::Full && e.data_len)
+				n->blob_fd = data->fd();
+		}
+		if (old != m.end())
+			m.erase(old);
+		m.emplace(name, n);
+		by_path[path] = n;
+	}
+
+	Tree finish()
+	{
+		// Keep what is reachable from the root, in creation order.
+		std::unordered_map<const Node *, bool> live;
+		std::vector<Node *> stack{root};
+		live[root] = true;
+		while (!stack.empty()) {
+			Node *d = stack.back();
+			stack.pop_back();
+			auto it = kids.find(d);
+			if (it == kids.end())
+				continue;
+			for (const auto &[name, c] : it->second) {
+				d->children.push_back({name, c});
+				if (!live[c]) {
+					live[c] = true;
+					if (c->kind == Kind::Directory) {
+						c->parent = d;
+						stack.push_back(c);
+					}
+				}
+			}
+		}
+		Tree t;
+		for (auto &n : all)
+			if (live[n.get()])
+				t.add(std::move(n));
+		t.root = root;
+		validate_tree(t);
+		return t;
+	}
+};
+
+}  // namespace
+
+std::vector<std::string> tar_path_parts(const std::string &path, const std::string &where)
+{
+	if (path.find('\0') != std::string::npos)
+		throw Error("path with a NUL byte", where);
+	std::vector<std::string> parts;
+	size_t s = 0;
+	while (s <= path.size()) {
+		size_t e = path.find('/', s);
+		if (e == std::string::npos)
+			e = path.size();
+		std::string p = path.substr(s, e - s);
+		if (p == "..") {
+			if (!parts.empty())
+				parts.pop_back();
+		} else if (!p.empty() && p != ".") {
+			if (p.size() > kNameMax)
+				throw Error("file name longer than 255 bytes", where);
+			parts.push_back(p);
+		}
+		s = e + 1;
+	}
+	return parts;
+}
+
+TarTree read_tar_tree(TarReader &r, const TarTreeOptions &opt, Spill *data)
+{
+	Builder b{opt, data, {}, {}, {}, nullptr};
+	b.root = b.make(Kind::Directory, S_IFDIR | 0755, "");
+	b.root->uid = b.root->gid = 0;
+	TarEntry e;
+	while (r.next(e))
+		b.add(r, e);
+	TarTree out;
+	out.tar_bytes = r.offset();
+	out.tree = b.finish();
+	return out;
+}
+
+}  // namespace erofs
