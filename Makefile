@@ -6,6 +6,9 @@
 #   make utils   build the C++ tools and unit tests (CMake, build/utils)
 #   make kmod    build our erofs.ko from linux-source-6.12 (build/kmod)
 #   make bench   run the benchmarks in scripts/bench
+#   make deb     Debian packages erofs-ishare-dkms and -tools (build/deb), lintian
+#   make install the tools and man pages into $(DESTDIR)$(PREFIX) (/usr/local)
+#   make check-pkg  packages into a Debian 12 chroot, DKMS, VM tests on it
 #   make clean   remove build/
 #
 # Variables: BUILD=build dir, JOBS=parallel jobs, SANITIZE=0 skips the
@@ -19,12 +22,12 @@ CMAKE_BUILD_TYPE ?= Release
 VM_TESTS ?=
 
 .PHONY: all deps utils utils-san kmod check check-unit check-unit-san \
-	check-vm demo bench clean help
+	check-vm demo bench deb install check-pkg clean help
 
 all: utils kmod
 
 help:
-	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,16p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@scripts/deps.sh
@@ -63,6 +66,24 @@ demo: utils kmod
 
 bench: utils kmod
 	@scripts/bench/run.sh --build $(BUILD)
+
+deb: deps
+	@packaging/mkdeb.sh $(BUILD)/deb
+	@lintian --fail-on error --suppress-tags-from-file packaging/lintian-suppress \
+		$(BUILD)/deb/*.changes
+
+# Tools only, no test dependencies (Catch2): also for non-Debian systems.
+PREFIX ?= /usr/local
+install:
+	@cmake -S . -B $(BUILD)/install -DCMAKE_BUILD_TYPE=Release \
+		-DEROFS_BUILD_TESTS=OFF -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	@cmake --build $(BUILD)/install -j $(JOBS)
+	@DESTDIR=$(DESTDIR) cmake --install $(BUILD)/install
+
+# Needs root and the network; not part of `make check`.
+check-pkg: deb utils
+	@tests/pkg/chroot-install.sh --build $(BUILD)
+	@tests/pkg/vm-dkms.sh --build $(BUILD)
 
 clean:
 	rm -rf $(BUILD)
