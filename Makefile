@@ -69,8 +69,7 @@ bench: utils kmod
 
 deb: deps
 	@packaging/mkdeb.sh $(BUILD)/deb
-	@lintian --fail-on error --suppress-tags-from-file packaging/lintian-suppress \
-		$(BUILD)/deb/*.changes
+	@lintian --fail-on error $(BUILD)/deb/*.changes
 
 # Tools only, no test dependencies (Catch2): also for non-Debian systems.
 PREFIX ?= /usr/local

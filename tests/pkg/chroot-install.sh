@@ -8,16 +8,19 @@
 #   --build DIR  build folder (default: build); reads DIR/deb/*.deb (make deb),
 #                writes DIR/pkg/: logs, the chroot, and erofs.ko as DKMS built
 #                it for the host's 6.12 release (for tests/pkg/vm-dkms.sh)
+#                (env: OLD_KVER, an older 6.12 release to start from;
+#                OTHER_HEADERS, headers of an unsupported series)
 #   --keep       leave the chroot in DIR/pkg/root
 #
 # Needs root and the network (the apt mirror of this machine's
 # /etc/apt/sources.list.d/debian.sources).  The minbase rootfs is made once
-# by debootstrap and cached in /var/cache/erofs-ishare/pkg/.  Every mount
+# by debootstrap and cached in /var/cache/erofs-ishare/pkg/, with the .debs
+# apt downloads.  Every mount
 # (debootstrap's, /proc for the chroot) happens in a private mount namespace
 # and disappears with it.  Prints TAP.
 set -euo pipefail
 
-usage() { sed -n '7,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '7,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=$top/build keep=0
 while (($#)); do
@@ -63,7 +66,7 @@ mirror=$(awk 'BEGIN { RS = ""; FS = "\n" }
 [[ -n $mirror ]] || die "no mirror in /etc/apt/sources.list.d/debian.sources"
 
 # --- the clean chroot ---------------------------------------------------------
-mkdir -p "$cache"
+mkdir -p "$cache/archives"
 if [[ ! -f $tarball ]]; then
 	echo "# debootstrap --variant=minbase bookworm $mirror (cached in $tarball)"
 	rm -rf "$cache/root.tmp"
@@ -89,16 +92,22 @@ cp "${debs[@]}" "$root/debs/"
 export DEBIAN_FRONTEND=noninteractive
 echo "TAP version 13"
 
-# apt-get install, taking the .debs this machine already has from its cache.
+# apt-get install, taking the .debs this machine already has (apt's cache,
+# or ours from earlier runs), and keeping what it downloaded for next time.
 apt_install() {
-	local f
+	local f d
 	in_root apt-get install -y --no-install-recommends --print-uris "$@" 2>>"$log" |
 		awk -F"'" '/^'"'"'/ { print $2 }' | while read -r f; do
 		f=$(basename "$f")
-		[[ -f /var/cache/apt/archives/$f ]] &&
-			cp /var/cache/apt/archives/"$f" "$root/var/cache/apt/archives/" || true
+		for d in /var/cache/apt/archives "$cache/archives"; do
+			if [[ -f $d/$f ]]; then
+				cp "$d/$f" "$root/var/cache/apt/archives/"
+				break
+			fi
+		done
 	done
-	run apt-get install -y --no-install-recommends "$@"
+	run apt-get install -y --no-install-recommends "$@" || return 1
+	cp -n "$root"/var/cache/apt/archives/*.deb "$cache/archives/" 2>/dev/null || true
 }
 
 check "apt-get update in the chroot" run apt-get update
