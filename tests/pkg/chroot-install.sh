@@ -90,6 +90,8 @@ chmod +x "$root/usr/sbin/policy-rc.d"
 mkdir -p "$root/debs"
 cp "${debs[@]}" "$root/debs/"
 export DEBIAN_FRONTEND=noninteractive
+# The headers pull in the kernel image; its initramfs is of no use here.
+export INITRD=No
 echo "TAP version 13"
 
 # apt-get install, taking the .debs this machine already has (apt's cache,
