@@ -7,6 +7,9 @@
 #   make kmod    build our erofs.ko from linux-source-6.12 (build/kmod)
 #   make bench   run the benchmarks in scripts/bench
 #   make fuzz    run the libFuzzer targets (FUZZ_TIME seconds each)
+#   make deb     Debian packages erofs-ishare-dkms and -tools (build/deb), lintian
+#   make install the tools and man pages into $(DESTDIR)$(PREFIX) (/usr/local)
+#   make check-pkg  packages into a Debian 12 chroot, DKMS, VM tests on it
 #   make clean   remove build/
 #
 # Variables: BUILD=build dir, JOBS=parallel jobs, SANITIZE=0 skips the
@@ -21,7 +24,8 @@ CMAKE_BUILD_TYPE ?= Release
 VM_TESTS ?=
 
 .PHONY: all deps utils utils-san kmod check check-unit check-unit-san \
-	check-vm check-fuzz fuzz fuzz-build demo bench clean help
+	check-vm check-fuzz fuzz fuzz-build demo bench deb install check-pkg \
+	clean help
 
 all: utils kmod
 
@@ -92,6 +96,23 @@ demo: utils kmod
 
 bench: utils kmod
 	@scripts/bench/run.sh --build $(BUILD)
+
+deb: deps
+	@packaging/mkdeb.sh $(BUILD)/deb
+	@lintian --fail-on error $(BUILD)/deb/*.changes
+
+# Tools only, no test dependencies (Catch2): also for non-Debian systems.
+PREFIX ?= /usr/local
+install:
+	@cmake -S . -B $(BUILD)/install -DCMAKE_BUILD_TYPE=Release \
+		-DEROFS_BUILD_TESTS=OFF -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	@cmake --build $(BUILD)/install -j $(JOBS)
+	@DESTDIR=$(DESTDIR) cmake --install $(BUILD)/install
+
+# Needs root and the network; not part of `make check`.
+check-pkg: deb utils
+	@tests/pkg/chroot-install.sh --build $(BUILD)
+	@tests/pkg/vm-dkms.sh --build $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

@@ -37,6 +37,8 @@ packages=(
 	debootstrap
 	# crafts hostile test images (tests/vm/lib/mkishare.py)
 	python3
+	# Debian packages (make deb) and their chroot test (make check-pkg)
+	debhelper dh-dkms dpkg-dev lintian zstd
 )
 
 missing=()
