@@ -1,7 +1,9 @@
 # erofs-ishare: the one entry point.
 #
 #   make demo    build everything, boot the VM, show what our module does
-#   make check   unit tests, then VM tests
+#   make check   unit tests, then VM tests (production, then debug kernel)
+#   make check-debug   the VM tests on the debug kernel (KASAN, lockdep) alone
+#   make debug-kernel  build or reuse the debug kernel and our erofs.ko for it
 #   make deps    install the Debian packages we need (idempotent)
 #   make utils   build the C++ tools and unit tests (CMake, build/utils)
 #   make kmod    build our erofs.ko from linux-source-6.12 (build/kmod)
@@ -19,7 +21,7 @@ CMAKE_BUILD_TYPE ?= Release
 VM_TESTS ?=
 
 .PHONY: all deps utils utils-san kmod check check-unit check-unit-san \
-	check-vm demo bench clean help
+	check-vm check-debug debug-kernel demo bench clean help
 
 all: utils kmod
 
@@ -49,14 +51,24 @@ check-unit-san: utils-san
 check-vm: utils kmod
 	@tests/vm/run-all.sh --build $(BUILD) $(VM_TESTS)
 
+# The kernel is cached outside BUILD (scripts/vm/debug-kernel.sh); the last
+# two lines printed are the kernel image and our erofs.ko built against it.
+debug-kernel: deps
+	@JOBS=$(JOBS) scripts/vm/debug-kernel.sh --build $(BUILD)
+
+check-debug: utils debug-kernel
+	@tests/vm/run-all.sh --build $(BUILD) --kernel debug $(VM_TESTS)
+
 SANITIZE ?= 1
 CHECK_UNIT := check-unit
 ifeq ($(SANITIZE),1)
 CHECK_UNIT += check-unit-san
 endif
-# Unit tests first (plain, then sanitized), VM suites last.
+# Unit tests first (plain, then sanitized), VM suites last: every suite on
+# the production kernel, then the opted-in ones on the debug kernel.
 check: $(CHECK_UNIT)
 	@$(MAKE) check-vm
+	@$(MAKE) check-debug
 
 demo: utils kmod
 	@scripts/demo.sh --build $(BUILD)
