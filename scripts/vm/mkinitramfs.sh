@@ -58,6 +58,7 @@ if [[ -n $kdir ]]; then
 	cp "$kdir/fs/erofs/erofs.ko" "$stage/stock/erofs.ko"
 	# modules.builtin lets busybox modprobe succeed for built-in drivers.
 	cp "$kdir"/modules.{builtin,builtin.modinfo} "$stage/lib/modules/$kver/"
+	echo updates/erofs.ko >"$stage/lib/modules/$kver/modules.order"
 else
 	# Copy each module with its dependency closure, as modprobe would resolve it
 	# on the real system, decompressed so busybox modprobe can load it.
