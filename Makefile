@@ -1,7 +1,9 @@
 # erofs-ishare: the one entry point.
 #
 #   make demo    build everything, boot the VM, show what our module does
-#   make check   unit tests, then VM tests
+#   make check   unit tests (plain, ASan/UBSan, fuzz), then VM tests (production kernel)
+#   make check-debug   the opted-in VM suites on the debug kernel (KASAN, lockdep)
+#   make debug-kernel  build or reuse the debug kernel and our erofs.ko for it
 #   make deps    install the Debian packages we need (idempotent)
 #   make utils   build the C++ tools and unit tests (CMake, build/utils)
 #   make kmod    build our erofs.ko from linux-source-6.12 (build/kmod)
@@ -24,13 +26,13 @@ CMAKE_BUILD_TYPE ?= Release
 VM_TESTS ?=
 
 .PHONY: all deps utils utils-san kmod check check-unit check-unit-san \
-	check-vm check-fuzz fuzz fuzz-build demo bench deb install check-pkg \
-	clean help
+	check-vm check-debug debug-kernel check-fuzz fuzz fuzz-build demo bench \
+	deb install check-pkg clean help
 
 all: utils kmod
 
 help:
-	@sed -n '2,16p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,19p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@scripts/deps.sh
@@ -81,13 +83,24 @@ fuzz: fuzz-build
 check-fuzz:
 	@$(MAKE) fuzz FUZZ_TIME=60
 
+# The kernel is cached outside BUILD (scripts/vm/debug-kernel.sh); the last
+# two lines printed are the kernel image and our erofs.ko built against it.
+debug-kernel: deps
+	@JOBS=$(JOBS) scripts/vm/debug-kernel.sh --build $(BUILD)
+
+check-debug: utils debug-kernel
+	@tests/vm/run-all.sh --build $(BUILD) --kernel debug $(VM_TESTS)
+
 SANITIZE ?= 1
 CHECK_UNIT := check-unit
 ifeq ($(SANITIZE),1)
 CHECK_UNIT += check-unit-san
 endif
 CHECK_UNIT += check-fuzz
-# Unit tests first (plain, sanitized, fuzzed), VM suites last.
+# Unit tests first (plain, sanitized, fuzzed), VM suites last, on the
+# production kernel.  The debug-kernel runs (make check-debug) are not in
+# it yet: with them a fresh machine's `make check` is not yet measured to
+# fit CI's time (Documentation/testing.md).
 check: $(CHECK_UNIT)
 	@$(MAKE) check-vm
 

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Build our erofs.ko out of tree from Debian's linux-source-6.12.
 #
-# usage: kmod/build.sh [--sparse] [--checkpatch] [OUTDIR]
-#   OUTDIR        build folder (default: build/kmod)
+# usage: kmod/build.sh [--sparse] [--checkpatch] [--kdir DIR] [OUTDIR]
+#   OUTDIR        build folder (default: build/kmod, with --kdir build/kmod-debug)
 #   --sparse      run sparse over every object (make C=2)
 #   --checkpatch  run the extracted checkpatch.pl over our own files
+#   --kdir DIR    build against the kernel build tree DIR instead of the
+#                 installed headers (the debug kernel of scripts/vm/debug-kernel.sh,
+#                 built from the same linux-source-6.12)
 #
 # Steps, each skipped when its inputs did not change:
 #  1. extract fs/erofs and scripts/checkpatch.pl (+ its data files) from
@@ -12,23 +15,30 @@
 #  2. copy pristine fs/erofs into OUTDIR/tree, apply kmod/patches/*.patch in
 #     order, copy kmod/src/* in;
 #  3. run kbuild against /lib/modules/<kver>/build (the installed 6.12
-#     headers, not the running kernel).
+#     headers, not the running kernel), or against --kdir.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 
-sparse=0 checkpatch=0 out=""
-for a in "$@"; do
-	case "$a" in
+usage="usage: $0 [--sparse] [--checkpatch] [--kdir DIR] [OUTDIR]"
+sparse=0 checkpatch=0 out="" kdir=""
+while (($#)); do
+	case "$1" in
 	--sparse) sparse=1 ;;
 	--checkpatch) checkpatch=1 ;;
-	-h|--help) echo "usage: $0 [--sparse] [--checkpatch] [OUTDIR]"; exit 0 ;;
-	-*) echo "usage: $0 [--sparse] [--checkpatch] [OUTDIR]" >&2; exit 2 ;;
-	*) out=$a ;;
+	--kdir) kdir=${2:?$usage}; shift ;;
+	-h|--help) echo "$usage"; exit 0 ;;
+	-*) echo "$usage" >&2; exit 2 ;;
+	*) out=$1 ;;
 	esac
+	shift
 done
-out=${out:-$top/build/kmod}
+if [[ -n $kdir ]]; then
+	out=${out:-$top/build/kmod-debug}
+else
+	out=${out:-$top/build/kmod}
+fi
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
@@ -36,8 +46,18 @@ die() { echo "kmod: $*" >&2; exit 1; }
 
 tarball=/usr/src/linux-source-6.12.tar.xz
 [[ -r $tarball ]] || die "$tarball not found (run 'make deps')"
-kver=$("$top/scripts/kver.sh") || exit 1
-kbuild=/lib/modules/$kver/build
+if [[ -n $kdir ]]; then
+	kbuild=$(cd "$kdir" && pwd)
+	[[ -f $kbuild/include/config/kernel.release && -f $kbuild/Module.symvers ]] ||
+		die "$kdir is not a built kernel tree (no kernel.release or Module.symvers)"
+	kver=$(cat "$kbuild/include/config/kernel.release")
+	# An O= build tree links to its source; a tree built in place is its own.
+	ksrc=$kbuild
+	[[ -d $kbuild/source ]] && ksrc=$(cd "$kbuild/source" && pwd)
+else
+	kver=$("$top/scripts/kver.sh") || exit 1
+	kbuild=/lib/modules/$kver/build
+fi
 
 # --- 1. extract -------------------------------------------------------------
 pristine=$out/pristine
@@ -56,16 +76,22 @@ if [[ ! -f $pristine/.stamp || "$(cat "$pristine/.stamp")" != "$tar_id" ]]; then
 	echo "$tar_id" >"$pristine/.stamp"
 fi
 
-# The source and the headers must describe the same kernel.
+# The source and the headers (or the --kdir tree) must describe the same
+# kernel.
 srcver=$(awk '/^VERSION =/{v=$3} /^PATCHLEVEL =/{p=$3} /^SUBLEVEL =/{s=$3}
 	END{print v "." p "." s}' "$pristine/Makefile")
 [[ $kver == "$srcver"+* || $kver == "$srcver"-* ]] ||
-	die "linux-source is $srcver but the headers are $kver; install matching versions"
-# Trace events come from the headers package: they must be the ones we build.
-cmp -s "$pristine/include/trace/events/erofs.h" "$kbuild/include/trace/events/erofs.h" 2>/dev/null ||
-	cmp -s "$pristine/include/trace/events/erofs.h" \
-		"/usr/src/linux-headers-${kver%-amd64}-common/include/trace/events/erofs.h" ||
-	die "include/trace/events/erofs.h differs between linux-source and the headers"
+	die "linux-source is $srcver but the kernel tree is $kver; install matching versions"
+# Trace events come from the kernel tree: they must be the ones we build.
+if [[ -n $kdir ]]; then
+	cmp -s "$pristine/include/trace/events/erofs.h" "$ksrc/include/trace/events/erofs.h" ||
+		die "include/trace/events/erofs.h differs between linux-source and $kdir"
+else
+	cmp -s "$pristine/include/trace/events/erofs.h" "$kbuild/include/trace/events/erofs.h" 2>/dev/null ||
+		cmp -s "$pristine/include/trace/events/erofs.h" \
+			"/usr/src/linux-headers-${kver%-amd64}-common/include/trace/events/erofs.h" ||
+		die "include/trace/events/erofs.h differs between linux-source and the headers"
+fi
 
 # With EROFS_FS_ONDEMAND, erofs hands domain_id= to fscache (it names a
 # cache domain there); our patches give it to page-cache sharing only.

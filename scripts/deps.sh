@@ -24,6 +24,8 @@ packages=(
 	qemu-system-x86 busybox-static cpio kmod xz-utils
 	# kmod build and style checks
 	make gcc patch sparse perl
+	# debug kernel for the VM tests (scripts/vm/debug-kernel.sh)
+	bc bison flex libelf-dev
 	# userspace tools and tests
 	cmake g++ pkg-config catch2 libssl-dev libxxhash-dev liblz4-dev libzstd-dev
 	liblzma-dev libdeflate-dev zlib1g-dev

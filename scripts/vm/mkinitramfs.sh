@@ -4,14 +4,20 @@
 # /stock/erofs.ko), virtio_blk, static guest helpers, /init and the TAP
 # runner.  Suites append their own cpio archive (tests, images) on top.
 #
-# usage: scripts/vm/mkinitramfs.sh --build DIR OUTPUT.cpio
+# With --kdir (the debug kernel's build tree, scripts/vm/debug-kernel.sh)
+# the archive is for that kernel instead: everything but erofs is built in,
+# so it holds only our DIR/kmod-debug/erofs.ko and, at /stock/erofs.ko, the
+# stock erofs.ko of that same tree.
+#
+# usage: scripts/vm/mkinitramfs.sh --build DIR [--kdir KTREE] OUTPUT.cpio
 set -euo pipefail
 
-usage() { echo "usage: $0 --build DIR OUTPUT.cpio" >&2; exit 2; }
-build="" out=""
+usage() { echo "usage: $0 --build DIR [--kdir KTREE] OUTPUT.cpio" >&2; exit 2; }
+build="" out="" kdir=""
 while (($#)); do
 	case "$1" in
 	--build) build=${2:?}; shift 2 ;;
+	--kdir) kdir=${2:?}; shift 2 ;;
 	-h|--help) usage ;;
 	*) [[ -z $out ]] || usage; out=$1; shift ;;
 	esac
@@ -19,10 +25,17 @@ done
 [[ -n $build && -n $out ]] || usage
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-kver=$("$top/scripts/kver.sh")
+if [[ -n $kdir ]]; then
+	kver=$(cat "$kdir/include/config/kernel.release")
+	ko=$build/kmod-debug/erofs.ko
+	make="scripts/vm/debug-kernel.sh"
+else
+	kver=$("$top/scripts/kver.sh")
+	ko=$build/kmod/erofs.ko
+	make="make kmod"
+fi
 mods=/lib/modules/$kver
-ko=$build/kmod/erofs.ko
-[[ -f $ko ]] || { echo "mkinitramfs: $ko missing (run 'make kmod')" >&2; exit 1; }
+[[ -f $ko ]] || { echo "mkinitramfs: $ko missing (run '$make')" >&2; exit 1; }
 
 stage=$(mktemp -d "${TMPDIR:-/tmp}/initramfs.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
@@ -39,25 +52,32 @@ for applet in $(/bin/busybox --list); do
 done
 
 # --- kernel modules -----------------------------------------------------------
-# Copy each module with its dependency closure, as modprobe would resolve it
-# on the real system, decompressed so busybox modprobe can load it.
-want=(virtio_blk loop overlay crc32c_generic crc32c-intel libcrc32c)
-mapfile -t paths < <(modprobe -a -S "$kver" --show-depends "${want[@]}" erofs |
-	awk '$1 == "insmod" { print $2 }' | sort -u)
-for p in "${paths[@]}"; do
-	rel=${p#"$mods"/}
-	[[ $rel == kernel/fs/erofs/* ]] && continue	# ours replaces it
-	dst=$stage/lib/modules/$kver/${rel%.xz}
-	mkdir -p "$(dirname "$dst")"
-	case "$p" in
-	*.xz) xz -dc "$p" >"$dst" ;;
-	*) cp "$p" "$dst" ;;
-	esac
-done
 mkdir -p "$stage/lib/modules/$kver/updates"
 cp "$ko" "$stage/lib/modules/$kver/updates/erofs.ko"
-xz -dc "$mods/kernel/fs/erofs/erofs.ko.xz" >"$stage/stock/erofs.ko"
-cp "$mods"/modules.{order,builtin,builtin.modinfo} "$stage/lib/modules/$kver/" 2>/dev/null || true
+if [[ -n $kdir ]]; then
+	cp "$kdir/fs/erofs/erofs.ko" "$stage/stock/erofs.ko"
+	# modules.builtin lets busybox modprobe succeed for built-in drivers.
+	cp "$kdir"/modules.{builtin,builtin.modinfo} "$stage/lib/modules/$kver/"
+	echo updates/erofs.ko >"$stage/lib/modules/$kver/modules.order"
+else
+	# Copy each module with its dependency closure, as modprobe would resolve it
+	# on the real system, decompressed so busybox modprobe can load it.
+	want=(virtio_blk loop overlay crc32c_generic crc32c-intel libcrc32c)
+	mapfile -t paths < <(modprobe -a -S "$kver" --show-depends "${want[@]}" erofs |
+		awk '$1 == "insmod" { print $2 }' | sort -u)
+	for p in "${paths[@]}"; do
+		rel=${p#"$mods"/}
+		[[ $rel == kernel/fs/erofs/* ]] && continue	# ours replaces it
+		dst=$stage/lib/modules/$kver/${rel%.xz}
+		mkdir -p "$(dirname "$dst")"
+		case "$p" in
+		*.xz) xz -dc "$p" >"$dst" ;;
+		*) cp "$p" "$dst" ;;
+		esac
+	done
+	xz -dc "$mods/kernel/fs/erofs/erofs.ko.xz" >"$stage/stock/erofs.ko"
+	cp "$mods"/modules.{order,builtin,builtin.modinfo} "$stage/lib/modules/$kver/" 2>/dev/null || true
+fi
 depmod -b "$stage" "$kver"
 
 # --- helpers and harness scripts ---------------------------------------------

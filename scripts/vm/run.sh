@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
 # Boot the Debian 6.12 kernel under QEMU (TCG) and run one VM test suite.
 #
-# usage: scripts/vm/run.sh [--build DIR] [--timeout S] SUITE_DIR
+# usage: scripts/vm/run.sh [--build DIR] [--timeout S] [--kernel production|debug] SUITE_DIR
+#
+# --kernel debug boots the debug kernel (KASAN, lockdep, ...) of
+# scripts/vm/debug-kernel.sh instead, with our erofs.ko built against it;
+# logs then land in BUILD/vm-debug/SUITE/.
 #
 # A suite directory holds:
 #   suite.conf   optional bash settings: TIMEOUT, MEM (MiB), SMP, FILE_IMAGES
-#                (0 = attach images as disks only), EXPECT_FAIL (see run-all.sh)
-#   host.sh      optional; run on the host first as `host.sh OUTDIR`; it
+#                (0 = attach images as disks only), EXPECT_FAIL (see run-all.sh),
+#                DEBUG_KERNEL=1 / DEBUG_ONLY=1 (run on the debug kernel too /
+#                only; see run-all.sh), DEBUG_TIMEOUT (default 3 x TIMEOUT)
+#   host.sh      optional; run on the host first as `host.sh OUTDIR` with
+#                TOP, BUILD, KVER (guest kernel release), KBUILD (its kbuild
+#                tree, for test modules) and VM_KERNEL (production|debug); it
 #                writes disk images to OUTDIR/images/ (attached read-only as
 #                virtio disks, in name order, and copied to /ram/images in
 #                the guest for file-backed mounts) and anything else the
@@ -19,13 +27,16 @@
 # only when every check passed and the kernel log is clean.
 set -euo pipefail
 
-usage() { echo "usage: $0 [--build DIR] [--timeout S] SUITE_DIR" >&2; exit 2; }
+usage() { echo "usage: $0 [--build DIR] [--timeout S] [--kernel production|debug] SUITE_DIR" >&2; exit 2; }
 top=$(cd "$(dirname "$0")/../.." && pwd)
-build=$top/build timeout_arg="" suite=""
+build=$top/build timeout_arg="" suite="" vmkernel=production
 while (($#)); do
 	case "$1" in
 	--build) build=${2:?}; shift 2 ;;
 	--timeout) timeout_arg=${2:?}; shift 2 ;;
+	--kernel)
+		case "${2:-}" in production|debug) vmkernel=$2 ;; *) usage ;; esac
+		shift 2 ;;
 	-h|--help) usage ;;
 	-*) usage ;;
 	*) [[ -z $suite ]] || usage; suite=$1; shift ;;
@@ -36,28 +47,55 @@ build=$(mkdir -p "$build" && cd "$build" && pwd)
 suite=$(cd "$suite" && pwd)
 name=$(basename "$suite")
 
-TIMEOUT=300 MEM=2048 SMP=2 FILE_IMAGES=1
+TIMEOUT=300 MEM=2048 SMP=2 FILE_IMAGES=1 DEBUG_TIMEOUT=""
 # shellcheck source=/dev/null
 [[ -f $suite/suite.conf ]] && source "$suite/suite.conf"
+
+append="console=ttyS0 rdinit=/init panic=-1 loglevel=7 mitigations=off"
+if [[ $vmkernel == debug ]]; then
+	# Build or reuse the kernel and our module against it (quiet when
+	# nothing changed); the last two lines are the image and the module.
+	paths=$("$top/scripts/vm/debug-kernel.sh" --build "$build" 2>"$build/debug-kernel.log") || {
+		cat "$build/debug-kernel.log" >&2
+		exit 1
+	}
+	kernel=$(sed -n '1p' <<<"$paths")
+	ko=$(sed -n '2p' <<<"$paths")
+	kbuild=$(dirname "$kernel")/obj
+	kver=$(cat "$kbuild/include/config/kernel.release")
+	vmdir=$build/vm-debug
+	base_args=(--kdir "$kbuild")
+	TIMEOUT=${DEBUG_TIMEOUT:-$((TIMEOUT * 3))}
+	# Guest scripts see it in /proc/cmdline (lib.sh: $VM_KERNEL).
+	append+=" erofs_vm.kernel=debug"
+else
+	kver=$("$top/scripts/kver.sh")
+	kernel=/boot/vmlinuz-$kver
+	ko=$build/kmod/erofs.ko
+	kbuild=/lib/modules/$kver/build
+	vmdir=$build/vm
+	base_args=()
+	[[ -r $kernel ]] || { echo "vm: $kernel missing (run 'make deps')" >&2; exit 1; }
+fi
 TIMEOUT=${timeout_arg:-$TIMEOUT}
 
-kver=$("$top/scripts/kver.sh")
-kernel=/boot/vmlinuz-$kver
-[[ -r $kernel ]] || { echo "vm: $kernel missing (run 'make deps')" >&2; exit 1; }
-
-out=$build/vm/$name
+out=$vmdir/$name
 rm -rf "$out"
 mkdir -p "$out/images" "$out/data"
 
-# Base initramfs: rebuilt when the module or any harness file is newer.
-base=$build/vm/base.cpio
-if [[ ! -f $base ]] || [[ -n $(find "$build/kmod/erofs.ko" "$top/tests/vm/guest" \
-	"$top/tests/vm/helpers" "$top/scripts/vm/mkinitramfs.sh" -newer "$base" -print -quit) ]]; then
-	"$top/scripts/vm/mkinitramfs.sh" --build "$build" "$base"
+# Base initramfs: rebuilt when the module or any harness file is newer, or
+# when it was made for another kernel.
+base=$vmdir/base.cpio
+if [[ ! -f $base || "$(cat "$base.kernel" 2>/dev/null)" != "$kernel" ]] ||
+	[[ -n $(find "$ko" "$top/tests/vm/guest" "$top/tests/vm/helpers" \
+		"$top/scripts/vm/mkinitramfs.sh" -newer "$base" -print -quit) ]]; then
+	"$top/scripts/vm/mkinitramfs.sh" --build "$build" "${base_args[@]}" "$base"
+	echo "$kernel" >"$base.kernel"
 fi
 
 if [[ -x $suite/host.sh ]]; then
-	TOP=$top BUILD=$build KVER=$kver "$suite/host.sh" "$out" >"$out/host.log" 2>&1 || {
+	TOP=$top BUILD=$build KVER=$kver KBUILD=$kbuild VM_KERNEL=$vmkernel \
+		"$suite/host.sh" "$out" >"$out/host.log" 2>&1 || {
 		echo "vm: $name: host.sh failed:" >&2
 		tail -n 20 "$out/host.log" >&2
 		exit 1
@@ -92,7 +130,7 @@ timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
 	-accel tcg -cpu max -smp "$SMP" -m "$MEM" \
 	-nodefaults -display none -no-reboot \
 	-kernel "$kernel" -initrd "$out/initramfs.cpio" \
-	-append "console=ttyS0 rdinit=/init panic=-1 loglevel=7 mitigations=off" \
+	-append "$append" \
 	-serial "file:$out/console.log" -serial "file:$out/tap.log" \
 	"${disks[@]}" >"$out/qemu.log" 2>&1
 rc=$?
@@ -110,5 +148,5 @@ set +e
 "$build/utils/vmlog" "${judge[@]}"
 verdict=$?
 set -e
-echo "vm: $name: ${elapsed}s in the guest; logs in $out"
+echo "vm: $name: ${elapsed}s in the guest ($vmkernel kernel); logs in $out"
 ((verdict == 0 && rc == 0)) || exit 1

@@ -109,6 +109,11 @@ TEST_CASE("kernel splats are found", "[vmlog]")
 	CHECK_FALSE(is_splat("[    0.9] erofs: (device vda): mounted with root inode @ nid 36."));
 	CHECK_FALSE(is_splat("[    0.9] erofs: module verification failed: signature and/or required key missing - tainting kernel"));
 	CHECK_FALSE(is_splat("[    0.1] Booting paravirtualized kernel on KVM"));
+	// Debug kernel boot banner and the harness's own test markers.
+	CHECK_FALSE(is_splat("[    0.000000] rcu: \tRCU lockdep checking is enabled."));
+	CHECK_FALSE(is_splat("[   11.5] erofs-test: begin t10-lockdep"));
+	CHECK_FALSE(is_splat("[   12.5] erofs-test: end t10-kasan rc=0"));
+	CHECK(is_splat("[   12.3] ? lockdep_hardirqs_on_prepare+0x3e0/0x3e0"));
 
 	std::istringstream log("[ 1] ok\n[ 2] WARNING: CPU: 1\n[ 3] fine\n[ 4] Call Trace:\n");
 	auto s = vmlog::kernel_splats(log);

@@ -2,21 +2,30 @@
 # Run VM test suites (every directory under tests/vm/ with t*.sh scripts),
 # each in its own freshly booted guest, and print one summary.
 #
-# usage: tests/vm/run-all.sh [--build DIR] [SUITE...]
+# usage: tests/vm/run-all.sh [--build DIR] [--kernel production|debug] [SUITE...]
 #
 # A suite whose suite.conf sets EXPECT_FAIL is a harness self-test: it
 # passes only when its run fails AND the judge's output matches the
 # EXPECT_FAIL regular expression (so it failed for the intended reason).
+#
+# --kernel debug runs the suites on the debug kernel (scripts/vm/debug-kernel.sh).
+# Only suites whose suite.conf sets DEBUG_KERNEL=1 (run on both kernels) or
+# DEBUG_ONLY=1 (run on the debug kernel alone) take part; the others are
+# skipped, also when named.  On the production kernel DEBUG_ONLY suites are
+# skipped.
 set -euo pipefail
 
-usage() { echo "usage: $0 [--build DIR] [SUITE...]" >&2; exit 2; }
+usage() { echo "usage: $0 [--build DIR] [--kernel production|debug] [SUITE...]" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-build=$top/build
+build=$top/build vmkernel=production
 names=()
 while (($#)); do
 	case "$1" in
 	--build) build=${2:?}; shift 2 ;;
+	--kernel)
+		case "${2:-}" in production|debug) vmkernel=$2 ;; *) usage ;; esac
+		shift 2 ;;
 	-h|--help) usage ;;
 	-*) usage ;;
 	*) names+=("$1"); shift ;;
@@ -28,16 +37,25 @@ if ((${#names[@]} == 0)); then
 	done
 fi
 
-passed=0 failed=0 failures=()
+passed=0 failed=0 skipped=0 failures=()
 for n in "${names[@]}"; do
 	dir=$here/$n
 	[[ -d $dir ]] || { echo "vm: no suite $n" >&2; exit 2; }
-	EXPECT_FAIL=""
+	EXPECT_FAIL="" conf=""
 	# shellcheck source=/dev/null
-	[[ -f $dir/suite.conf ]] && EXPECT_FAIL=$(source "$dir/suite.conf"; echo "${EXPECT_FAIL:-}")
-	echo "=== $n"
+	[[ -f $dir/suite.conf ]] && conf=$(source "$dir/suite.conf"
+		echo "${DEBUG_KERNEL:-0}${DEBUG_ONLY:-0}"; echo "${EXPECT_FAIL:-}")
+	opt=$(sed -n 1p <<<"$conf")
+	EXPECT_FAIL=$(sed -n 2p <<<"$conf")
+	if [[ $vmkernel == debug && $opt != 1? && $opt != ?1 ]] ||
+		[[ $vmkernel == production && $opt == ?1 ]]; then
+		echo "=== $n: skipped on the $vmkernel kernel (suite.conf: DEBUG_KERNEL/DEBUG_ONLY)"
+		skipped=$((skipped + 1))
+		continue
+	fi
+	if [[ $vmkernel == debug ]]; then echo "=== $n (debug kernel)"; else echo "=== $n"; fi
 	set +e
-	output=$("$top/scripts/vm/run.sh" --build "$build" "$dir" 2>&1)
+	output=$("$top/scripts/vm/run.sh" --build "$build" --kernel "$vmkernel" "$dir" 2>&1)
 	rc=$?
 	set -e
 	echo "$output"
@@ -60,5 +78,5 @@ done
 
 echo "==="
 ((failed == 0)) || echo "vm: failed suites: ${failures[*]}"
-echo "vm: $passed passed, $failed failed"
+echo "vm: $passed passed, $failed failed, $skipped skipped (${vmkernel} kernel)"
 ((failed == 0))

@@ -11,7 +11,15 @@
 #   is DESC ACTUAL EXPECTED  pass when the two strings are equal
 #   diag TEXT                a diagnostic line
 #   bail TEXT                stop the script now, failing it
+#
+# VM_KERNEL is "debug" on the debug kernel (KASAN, lockdep: much slower;
+# scripts may shorten long loops there) and "production" otherwise.
 set -u
+
+case " $(cat /proc/cmdline) " in
+*" erofs_vm.kernel=debug "*) VM_KERNEL=debug ;;
+*) VM_KERNEL=production ;;
+esac
 
 _tap_planned=
 _tap_n=0
