@@ -1,11 +1,5 @@
 #!/usr/bin/env bash
-# Build the tiny kasan_oob module against the guest kernel's build tree.
-# usage: host.sh OUTDIR   (env: KBUILD)
+# Build this self-test's module (kasan_oob.c) against the guest kernel's tree.
+# usage: host.sh OUTDIR   (env: TOP, KBUILD)
 set -euo pipefail
-out=${1:?usage: host.sh OUTDIR}
-src=$(cd "$(dirname "$0")" && pwd)
-mkdir -p "$out/mod"
-cp "$src/kasan_oob.c" "$out/mod/"
-echo 'obj-m := kasan_oob.o' >"$out/mod/Kbuild"
-make -s -C "${KBUILD:?}" M="$out/mod" modules
-cp "$out/mod/kasan_oob.ko" "$out/data/"
+exec "$TOP/tests/vm/lib/testmod.sh" "${1:?usage: host.sh OUTDIR}" "$(dirname "$0")/kasan_oob.c"

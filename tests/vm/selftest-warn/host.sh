@@ -1,11 +1,5 @@
 #!/usr/bin/env bash
-# Build the tiny WARN module against the guest kernel's build tree.
-# usage: host.sh OUTDIR   (env: KBUILD)
+# Build this self-test's module (warn_test.c) against the guest kernel's tree.
+# usage: host.sh OUTDIR   (env: TOP, KBUILD)
 set -euo pipefail
-out=${1:?usage: host.sh OUTDIR}
-src=$(cd "$(dirname "$0")" && pwd)
-mkdir -p "$out/warnmod"
-cp "$src/warn_test.c" "$out/warnmod/"
-echo 'obj-m := warn_test.o' >"$out/warnmod/Kbuild"
-make -s -C "${KBUILD:?}" M="$out/warnmod" modules
-cp "$out/warnmod/warn_test.ko" "$out/data/"
+exec "$TOP/tests/vm/lib/testmod.sh" "${1:?usage: host.sh OUTDIR}" "$(dirname "$0")/warn_test.c"
