@@ -77,6 +77,24 @@ std::vector<DataRange> data_ranges(int fd, uint64_t size)
 	return r;
 }
 
+void apply_owner_time(Node &n, uint32_t uid, uint32_t gid, int64_t mtime,
+                      uint32_t mtime_nsec, const ScanOptions &opt)
+{
+	n.uid = opt.all_root ? 0 : uid;
+	n.gid = opt.all_root ? 0 : gid;
+	if (opt.force_uid)
+		n.uid = *opt.force_uid;
+	if (opt.force_gid)
+		n.gid = *opt.force_gid;
+	n.mtime = mtime;
+	n.mtime_nsec = mtime_nsec;
+	bool clamp = opt.time_mode == TimeMode::Clamp && n.mtime >= opt.timestamp;
+	if (opt.time_mode == TimeMode::Fixed || clamp) {
+		n.mtime = opt.timestamp;
+		n.mtime_nsec = 0;
+	}
+}
+
 namespace {
 
 class Scanner {
@@ -113,19 +131,8 @@ void Scanner::fill_attrs(Node &n, const struct stat &st)
 {
 	n.kind = kind_of_mode(st.st_mode, n.path);
 	n.mode = st.st_mode;
-	n.uid = opt_.all_root ? 0 : st.st_uid;
-	n.gid = opt_.all_root ? 0 : st.st_gid;
-	if (opt_.force_uid)
-		n.uid = *opt_.force_uid;
-	if (opt_.force_gid)
-		n.gid = *opt_.force_gid;
-	n.mtime = st.st_mtim.tv_sec;
-	n.mtime_nsec = uint32_t(st.st_mtim.tv_nsec);
-	bool clamp = opt_.time_mode == TimeMode::Clamp && n.mtime >= opt_.timestamp;
-	if (opt_.time_mode == TimeMode::Fixed || clamp) {
-		n.mtime = opt_.timestamp;
-		n.mtime_nsec = 0;
-	}
+	apply_owner_time(n, st.st_uid, st.st_gid, st.st_mtim.tv_sec,
+	                 uint32_t(st.st_mtim.tv_nsec), opt_);
 	if (n.kind == Kind::Regular)
 		n.size = uint64_t(st.st_size);
 	if (n.kind == Kind::CharDev || n.kind == Kind::BlockDev)

@@ -40,6 +40,11 @@ struct ScanOptions {
 	std::function<void(const std::string &)> warn;
 };
 
+// Sets n's owner and mtime from the source's, applying --all-root,
+// --force-uid/gid and -T (fixed or clamped times): one rule for every source.
+void apply_owner_time(Node &n, uint32_t uid, uint32_t gid, int64_t mtime,
+                      uint32_t mtime_nsec, const ScanOptions &opt);
+
 // Maps st_mode to a Kind; throws "unsupported file type" for anything else.
 Kind kind_of_mode(uint32_t mode, const std::string &path);
 

@@ -37,24 +37,6 @@ struct Builder {
 		return all.back().get();
 	}
 
-	void apply_owner_time(Node &n, const TarEntry &e)
-	{
-		const auto &s = opt.scan;
-		n.uid = s.all_root ? 0 : e.uid;
-		n.gid = s.all_root ? 0 : e.gid;
-		if (s.force_uid)
-			n.uid = *s.force_uid;
-		if (s.force_gid)
-			n.gid = *s.force_gid;
-		n.mtime = e.mtime;
-		n.mtime_nsec = e.mtime_nsec;
-		bool clamp = s.time_mode == TimeMode::Clamp && n.mtime >= s.timestamp;
-		if (s.time_mode == TimeMode::Fixed || clamp) {
-			n.mtime = s.timestamp;
-			n.mtime_nsec = 0;
-		}
-	}
-
 	void set_xattr(Node &n, const std::string &name, const std::string &value)
 	{
 		for (auto &x : n.xattrs)
@@ -186,7 +168,7 @@ struct Builder {
 
 	void apply_meta(Node &n, const TarEntry &e, const std::string &where)
 	{
-		apply_owner_time(n, e);
+		apply_owner_time(n, e.uid, e.gid, e.mtime, e.mtime_nsec, opt.scan);
 		n.mode = (n.mode & S_IFMT) | e.mode;
 		if (!opt.scan.xattrs)
 			return;
