@@ -488,6 +488,7 @@ static void erofs_ishare_setup(struct inode *shared, struct inode *member)
 	/* i_fop stays no_open_fops: only members are ever opened */
 	shared->i_mapping->a_ops = &erofs_ishare_aops;
 	mapping_set_large_folios(shared->i_mapping);
+	erofs_nest_annotate(shared, member->i_sb, true);
 	spin_lock(&erofs_ishare_all_lock);
 	list_add_tail_rcu(&EROFS_ISHARE_I(shared)->all, &erofs_ishare_all);
 	spin_unlock(&erofs_ishare_all_lock);
