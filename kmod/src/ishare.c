@@ -49,6 +49,8 @@
 #include <linux/backing-dev.h>
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/mount.h>
 #include <linux/pseudo_fs.h>
 #include <linux/random.h>
@@ -100,12 +102,103 @@ int erofs_ishare_parse_domain(struct fs_context *fc,
 	return 0;
 }
 
+/*
+ * erofs.ishare_default_domain=NAME (module parameter, /etc/modprobe.d or
+ * /sys/module/erofs/parameters, root only): the domain of every new mount
+ * that names none, so that a container runtime that knows nothing of
+ * domain_id still gets sharing.  Empty (the default) turns it off.  Like
+ * any domain it is a secret: the file is 0600, the value is never logged
+ * nor shown in /proc/mounts, and it is freed with kfree_sensitive().
+ *
+ * Lock: the module parameter lock (kernel_param_lock(THIS_MODULE)), held
+ * by the sysfs store around erofs_ishare_set_default(), and by
+ * erofs_ishare_take_default() while it copies the value.  A change only
+ * affects later mounts: each sb keeps its own copy.
+ */
+static char *erofs_ishare_default_domain;
+
+static int erofs_ishare_set_default(const char *val,
+				    const struct kernel_param *kp)
+{
+	size_t len = strcspn(val, "\n");	/* echo adds a newline */
+	char **slot = kp->arg;
+	char *dom = NULL;
+
+	if (len) {
+		dom = kstrndup(val, len, GFP_KERNEL_ACCOUNT);
+		if (!dom)
+			return -ENOMEM;
+	}
+	kfree_sensitive(*slot);
+	*slot = dom;
+	return 0;
+}
+
+static int erofs_ishare_get_default(char *buf, const struct kernel_param *kp)
+{
+	char *dom = *(char **)kp->arg;
+
+	return sysfs_emit(buf, "%s\n", dom ?: "");
+}
+
+static void erofs_ishare_free_default(void *arg)
+{
+	char **slot = arg;
+
+	kfree_sensitive(*slot);
+	*slot = NULL;
+}
+
+static const struct kernel_param_ops erofs_ishare_default_ops = {
+	.set	= erofs_ishare_set_default,
+	.get	= erofs_ishare_get_default,
+	.free	= erofs_ishare_free_default,
+};
+module_param_cb(ishare_default_domain, &erofs_ishare_default_ops,
+		&erofs_ishare_default_domain, 0600);
+MODULE_PARM_DESC(ishare_default_domain,
+		 "domain_id of mounts that give none (empty: no sharing for them)");
+
+/*
+ * A new mount without domain_id takes the default domain, if one is set.
+ * Only mounts made in the initial user namespace: erofs is not mountable
+ * in a user namespace (no FS_USERNS_MOUNT: it parses untrusted images in
+ * the kernel), and should that change, an unprivileged mount must not
+ * land in the host-wide domain.
+ */
+static int erofs_ishare_take_default(struct fs_context *fc,
+				     struct erofs_ishare_sb *isb)
+{
+	char *dom = NULL;
+	bool set;
+
+	if (fc->user_ns != &init_user_ns)
+		return 0;
+	kernel_param_lock(THIS_MODULE);
+	set = erofs_ishare_default_domain;
+	if (set)
+		dom = kstrdup(erofs_ishare_default_domain, GFP_KERNEL_ACCOUNT);
+	kernel_param_unlock(THIS_MODULE);
+	if (set && !dom)
+		return -ENOMEM;
+	isb->domain = dom;
+	isb->by_default = set;
+	return 0;
+}
+
 /* called once every option of a new mount has been parsed */
 int erofs_ishare_check_options(struct fs_context *fc)
 {
 	struct erofs_sb_info *sbi = fc->s_fs_info;
 	struct erofs_mount_opts *opt = &sbi->opt;
 
+	/* domain_id= given on the mount always wins */
+	if (!sbi->ishare.domain) {
+		int err = erofs_ishare_take_default(fc, &sbi->ishare);
+
+		if (err)
+			return err;
+	}
 	if (sbi->ishare.domain)
 		set_opt(opt, INODE_SHARE);
 	if (!test_opt(opt, INODE_SHARE))
@@ -313,7 +406,9 @@ int erofs_ishare_fill_super(struct super_block *sb)
 	if (!test_opt(&sbi->opt, INODE_SHARE))
 		return 0;
 	if (!erofs_sb_has_ishare_xattrs(sbi)) {
-		erofs_info(sb, "image has no fingerprint xattrs: page cache not shared");
+		/* with the host-wide default, most images have none: no noise */
+		if (!sbi->ishare.by_default)
+			erofs_info(sb, "image has no fingerprint xattrs: page cache not shared");
 		clear_opt(&sbi->opt, INODE_SHARE);
 		return 0;
 	}
@@ -326,7 +421,8 @@ int erofs_ishare_fill_super(struct super_block *sb)
 	if (err)
 		return err;
 	erofs_ishare_adopt_bdi(sb->s_bdi);
-	erofs_info(sb, "page-cache sharing on");
+	erofs_info(sb, "page-cache sharing on%s",
+		   sbi->ishare.by_default ? " (default domain)" : "");
 	return 0;
 }
 

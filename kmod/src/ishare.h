@@ -27,6 +27,7 @@ struct erofs_ishare_sb {
 	char *name;		/* fingerprint xattr name infix, NUL-terminated */
 	unsigned int name_len;
 	int name_index;		/* its short xattr prefix index */
+	bool by_default;	/* @domain is erofs.ishare_default_domain's */
 	u32 filter_bit;		/* its bit in h_name_filter, 0: no filter */
 	/*
 	 * Fills without a member file pin a member of this sb (ishare.c):
