@@ -67,7 +67,10 @@ if [[ $vmkernel == debug ]]; then
 	base_args=(--kdir "$kbuild")
 	TIMEOUT=${DEBUG_TIMEOUT:-$((TIMEOUT * 3))}
 	# Guest scripts see it in /proc/cmdline (lib.sh: $VM_KERNEL).
-	append+=" erofs_vm.kernel=debug"
+	# no5lvl: 4-level paging, as on most hosts (TCG's -cpu max offers LA57,
+	# and one boot saw a KASAN wild-memory-access in an interrupt during
+	# identify_cpu, before any module was loaded, with 5-level paging).
+	append+=" erofs_vm.kernel=debug no5lvl"
 else
 	kver=$("$top/scripts/kver.sh")
 	kernel=/boot/vmlinuz-$kver

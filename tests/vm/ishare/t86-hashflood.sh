@@ -27,7 +27,13 @@ r=$(best </tmp/t.r)
 c=$(best </tmp/t.c)
 diag "first use of 3000 files: colliding $c us, random $r us (best of 8)"
 is "all 6000 files joined" "$(sysc member_inodes)" 6000
-check "colliding fingerprints join within 1.5x of random ones" test $((c * 2)) -le $((r * 3))
+# The bound is about the production kernel: on the debug kernel KASAN and
+# lockdep costs make the timing meaningless, so it is only reported there.
+if [ "$VM_KERNEL" = debug ]; then
+	pass "colliding fingerprints join in $((c * 100 / r)) % of random ones' time (not judged on the debug kernel)"
+else
+	check "colliding fingerprints join within 1.5x of random ones" test $((c * 2)) -le $((r * 3))
+fi
 hashes_match "colliding image: contents" /mnt/c coll
 hashes_match "random image: contents" /mnt/r rand
 umount_all
