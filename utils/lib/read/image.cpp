@@ -1,5 +1,6 @@
 #include "read/image.hpp"
 
+#include <atomic>
 #include <cerrno>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -48,8 +49,12 @@ std::string hex_offset(uint64_t off)
 	return b;
 }
 
+namespace {
+std::atomic<uint64_t> g_serial{1};
+}
+
 Image::Image(const std::string &path)
-	: path_(path), file_(std::make_unique<MappedFile>(path)), data_(file_->bytes())
+	: path_(path), file_(std::make_unique<MappedFile>(path)), data_(file_->bytes()), serial_(g_serial++)
 {
 	check_superblock();
 	load_prefixes();
@@ -57,7 +62,8 @@ Image::Image(const std::string &path)
 	load_devices();
 }
 
-Image::Image(const std::string &name, std::span<const uint8_t> bytes) : path_(name), data_(bytes)
+Image::Image(const std::string &name, std::span<const uint8_t> bytes)
+	: path_(name), data_(bytes), serial_(g_serial++)
 {
 	check_superblock();
 	load_prefixes();
@@ -216,7 +222,9 @@ void Image::load_compr_cfgs()
 				throw Error("unsupported LZMA format or dictionary size", where);
 			break;
 		case 2:
-			if (len < 6 || rec[0] < 8 || rec[0] > 15)
+			// Linux 6.12 rejects only window bits above 15; erofs-utils
+			// 1.9.3 records 0 (unspecified).
+			if (len < 6 || rec[0] > 15)
 				throw Error("bad DEFLATE config record", where);
 			deflate_bits_ = rec[0];
 			break;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -26,6 +27,8 @@ private:
 	const uint8_t *data_ = nullptr;
 	size_t size_ = 0;
 };
+
+struct PackedInode;  // read/data_read.cpp
 
 class Image {
 public:
@@ -64,6 +67,11 @@ public:
 	// Byte offset of inode nid (checked against the image size).
 	uint64_t iloc(uint64_t nid) const;
 	uint64_t root_nid() const { return sb_.root_nid; }
+	// The packed inode (fragments), decoded once on first use; throws
+	// when the superblock names none.  Defined in read/data_read.cpp.
+	std::shared_ptr<const PackedInode> packed_inode() const;
+	// Distinguishes images in per-thread caches (never reused).
+	uint64_t serial() const { return serial_; }
 
 private:
 	void check_superblock();
@@ -85,6 +93,9 @@ private:
 	int deflate_bits_ = -1;
 	std::vector<DeviceSlot> devices_;
 	std::vector<std::unique_ptr<MappedFile>> device_files_;  // per device; null = flat
+	uint64_t serial_;
+	mutable std::mutex packed_mu_;
+	mutable std::shared_ptr<const PackedInode> packed_;
 };
 
 std::string hex_offset(uint64_t off);

@@ -59,7 +59,9 @@ InodeInfo read_inode(const Image &img, uint64_t nid)
 		auto d = InodeCompact::decode(img.bytes(i.off, InodeCompact::kSize, "inode"));
 		icount = d.xattr_icount;
 		i.mode = d.mode, i.uid = d.uid, i.gid = d.gid, i.size = d.size;
-		i.mtime = int64_t(img.sb().epoch) + d.mtime;
+		// Unsigned sum, then two's complement, as Linux's s64 epoch + u32
+		// does: no signed overflow for any epoch (fuzzer finding).
+		i.mtime = int64_t(img.sb().epoch + uint64_t(d.mtime));
 		i.mtime_nsec = img.sb().fixed_nsec;
 		i.nlink = d.nlink, i.ino = d.ino, i.i_u = d.i_u;
 	}
