@@ -14,6 +14,8 @@
 #   images/NAME.args   extra inspect arguments (e.g. --device=FILE), may be empty
 #   images/NAME.src    the tree the image must extract to (relative to OUTDIR)
 #   corpus.list      NAME per line, in build order
+#   refused.list     NAME WORDS: images of features Linux 6.12 cannot mount,
+#                    and what inspect's refusal must say
 set -euo pipefail
 
 usage() { echo "usage: $0 OUTDIR" >&2; exit 2; }
@@ -88,7 +90,7 @@ os.utime(root, (t, t))
 EOF
 
 # The tar of the tree (for --tar=i): sorted names, numeric owners.
-tar --format=pax --sort=name --numeric-owner -C "$tree" -cf "$out/tree.tar" .
+tar --format=pax --xattrs --xattrs-include='user.*' --sort=name --numeric-owner -C "$tree" -cf "$out/tree.tar" .
 
 names=()
 # mk NAME SRC ARGS...: one image from SRC (a folder; "tar:FILE" for --tar).
@@ -120,6 +122,8 @@ mk lz4hc-big-dedupe "$tree" "${T[@]}" -zlz4hc -C65536 -Ededupe,fragments,ztailpa
 mk zstd-big-all "$tree" "${T[@]}" -zzstd -C131072 -Eall-fragments,dedupe
 mk lz4-ztailpacking "$tree" "${T[@]}" -zlz4 -Eztailpacking
 mk lzma-2k "$tree" "${T[@]}" -b2048 -zlzma -Efragments,dedupe
+mk lz4hc-fragdedupe-inode "$tree" "${T[@]}" -zlz4hc -Efragments,fragdedupe=inode
+mk zstd-fragdedupe-full "$tree" "${T[@]}" -zzstd -Eall-fragments,fragdedupe=full,dedupe
 
 # Chunk-based files on an extra device: --blobdev, blob as its own file
 # and appended to the image (the device slot maps it right after).
@@ -139,4 +143,17 @@ echo tree >"$out/images/tar-index-appended.src"
 names+=(tar-index-appended)
 
 printf '%s\n' "${names[@]}" >"$out/corpus.list"
+
+# Features Linux 6.12 cannot mount: inspect must refuse them by name.
+# refused.list: NAME and the word its error must contain.
+ok_names=("${names[@]}")
+names=()
+mk refuse-48bit "$tree" "${T[@]}" -E48bit
+mk refuse-metabox "$tree" "${T[@]}" -m4096 -zlz4
+# (1.9.3 sets 48bit with dot-omitted, so the superblock refuses it first;
+# test_interop.cpp also refuses one dot-omitted directory inode.)
+mk refuse-dot-omitted "$tree" "${T[@]}" -Edot-omitted
+printf '%s\n' "refuse-48bit 48-bit" "refuse-metabox metadata box" \
+	"refuse-dot-omitted 48-bit" >"$out/refused.list"
+names=("${ok_names[@]}")
 echo "peer corpus: ${#names[@]} images in $out/images"

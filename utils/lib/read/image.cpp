@@ -142,7 +142,14 @@ void Image::check_superblock()
 	if (sb_.blkszbits < kMinBlkBits || sb_.blkszbits > kMaxBlkBits)
 		throw Error("unsupported block size 2^" + std::to_string(sb_.blkszbits), "superblock");
 	blksz_ = uint64_t(1) << sb_.blkszbits;
-	uint32_t unknown = sb_.feature_incompat & ~(incompat::kAll & ~(incompat::k48bit | incompat::kMetabox));
+	// Newer than Linux 6.12: refused by name, as the kernel refuses them.
+	if (sb_.feature_incompat & incompat::kMetabox)
+		throw Error("metadata box (erofs-utils -m) is not supported: Linux 6.12 cannot mount it",
+			    "superblock");
+	if (sb_.feature_incompat & incompat::k48bit)
+		throw Error("48-bit layout (erofs-utils -E48bit) is not supported: Linux 6.12 cannot mount it",
+			    "superblock");
+	uint32_t unknown = sb_.feature_incompat & ~incompat::kAll;
 	if (unknown)
 		throw Error("unsupported incompatible features 0x" + [&] {
 			char b[16];

@@ -42,7 +42,11 @@ InodeInfo read_inode(const Image &img, uint64_t nid)
 	i.nid = nid;
 	i.off = img.iloc(nid);
 	uint16_t fmt = le::u16(img.bytes(i.off, 2, "inode"), 0);
-	if (fmt & ~uint16_t(0x1F))
+	if (fmt & 0x10)  // EROFS_I_DOT_OMITTED_BIT: Linux 6.12 knows bits 0..3 only
+		throw Error("directory without '.' (erofs-utils -Edot-omitted) is not supported: "
+			    "Linux 6.12 cannot read it",
+			    where_nid(nid));
+	if (fmt & ~uint16_t(0x0F))
 		throw Error("unknown i_format bits", where_nid(nid));
 	i.extended = format_extended(fmt);
 	i.layout = format_layout(fmt);
