@@ -118,7 +118,9 @@ std::span<const uint8_t> Image::device_bytes(unsigned dev, uint64_t off, uint64_
 			    hex_offset(off));
 	uint64_t flat = d.mapped_blkaddr * blksz_ + off;
 	if (flat > data_.size() || len > data_.size() - flat)
-		throw Error(what + " beyond the end of the image (is the tar appended?)", hex_offset(flat));
+		throw Error(what + " of device " + std::to_string(dev) +
+				    " beyond the end of the image (append the device, e.g. the tar, to the image or give --device=FILE)",
+			    hex_offset(flat));
 	return data_.subspan(size_t(flat), size_t(len));
 }
 
