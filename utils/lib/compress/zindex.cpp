@@ -357,7 +357,7 @@ ZMap read_zmap(const Image &img, const InodeInfo &ino)
 		// The whole file is in the packed inode; the other 63 bits of
 		// the header are its offset there.
 		if (!has_packed)
-			bad("file in the packed inode, but the image has none");
+			bad("file stored in the packed inode, but the image has none");
 		m.advise = zadv::kFragment;
 		m.fragmentoff = le::u64(h, 0) & ~(uint64_t(1) << 63);
 		if (ino.size) {

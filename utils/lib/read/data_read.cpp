@@ -13,10 +13,11 @@ namespace {
 
 void check_phys(const Image &img, Extent &e, const std::string &where)
 {
-	if (!e.hole && (e.phys > img.size() || e.len > img.size() - e.phys))
+	if (e.hole)
+		return;
+	if (img.devices().empty() && (e.phys > img.size() || e.len > img.size() - e.phys))
 		throw Error("data extent beyond the end of the image", where);
-	if (!e.hole)
-		e.data = img.bytes(e.phys, e.len, "data");
+	e.data = img.unified_bytes(e.phys, e.len, "data");
 }
 
 void flat_extents(const Image &img, const InodeInfo &ino, const std::function<void(const Extent &)> &fn)

@@ -124,6 +124,19 @@ std::span<const uint8_t> Image::device_bytes(unsigned dev, uint64_t off, uint64_
 	return data_.subspan(size_t(flat), size_t(len));
 }
 
+std::span<const uint8_t> Image::unified_bytes(uint64_t off, uint64_t len, const std::string &what) const
+{
+	for (size_t i = 0; i < devices_.size(); i++) {
+		const DeviceSlot &d = devices_[i];
+		if (!d.mapped_blkaddr || d.mapped_blkaddr > UINT64_MAX / blksz_)
+			continue;
+		uint64_t start = d.mapped_blkaddr * blksz_;
+		if (off >= start && off - start < d.blocks * blksz_)
+			return device_bytes(unsigned(i + 1), off - start, len, what);
+	}
+	return bytes(off, len, what);
+}
+
 uint64_t Image::iloc(uint64_t nid) const
 {
 	uint64_t base = uint64_t(sb_.meta_blkaddr) * blksz_;

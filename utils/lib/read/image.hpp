@@ -64,6 +64,10 @@ public:
 	// device with no file attached is read where its mapped block address
 	// puts it: [image][tar] in one file reads as one flat device.
 	std::span<const uint8_t> device_bytes(unsigned dev, uint64_t off, uint64_t len, const std::string &what) const;
+	// Data at unified byte address `off` (device id 0): a range that a
+	// device slot maps (mapped_blkaddr) is read from that device, as Linux
+	// does; anything else from the image itself.
+	std::span<const uint8_t> unified_bytes(uint64_t off, uint64_t len, const std::string &what) const;
 	// Byte offset of inode nid (checked against the image size).
 	uint64_t iloc(uint64_t nid) const;
 	uint64_t root_nid() const { return sb_.root_nid; }
