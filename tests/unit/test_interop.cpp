@@ -47,7 +47,7 @@ void put(const std::string &path, const std::string &data)
 
 }  // namespace
 
-TEST_CASE("interop: every erofs-utils 1.9.3 image kind extracts exactly; 6.12-unmountable ones are refused", "[interop]")
+TEST_CASE("interop: every erofs-utils 1.9.3 image kind extracts exactly and the 6.12-unmountable ones are refused", "[interop]")
 {
 	std::string dir = std::string(INTEROP_DIR) + "/peer";
 	auto built = run(quote(std::string(SOURCE_DIR) + "/tests/interop/peer-corpus.sh") + " " + quote(dir));

@@ -148,6 +148,8 @@ std::shared_ptr<const PackedInode> Image::packed_inode() const
 	std::string where = "packed inode (" + where_nid(p->ino.nid) + ")";
 	if (!p->ino.is_reg())
 		throw Error("the packed inode is not a regular file", where);
+	if (!p->ino.compressed() && p->ino.size > size() + blksz())
+		throw Error("the packed inode is larger than the image", where);
 	if (p->ino.compressed()) {
 		p->map = read_zmap(*this, p->ino);
 		for (const auto &z : p->map.extents)
@@ -221,15 +223,25 @@ void compressed_extents(const Image &img, const InodeInfo &ino, const std::funct
 	std::vector<uint8_t> buf;
 	for (const auto &z : m.extents) {
 		std::string where = where_nid(ino.nid) + " extent at " + std::to_string(z.start);
-		Extent e{z.start, z.len, false, z.phys, {}};
 		if (z.fragment) {
-			// The tail (or the whole file) in the packed inode.
-			buf.resize(z.len);
-			read_packed(img, m.fragmentoff, buf, where);
-			e.data = buf;
-		} else {
-			e.data = decode_zextent(img, m, z, dp, buf, where);
+			// The tail (or the whole file) in the packed inode, in
+			// pieces of at most 1 MiB (memory stays bounded).
+			constexpr uint64_t kPiece = 1u << 20;
+			uint64_t psize = img.packed_inode()->ino.size;
+			if (m.fragmentoff > psize || z.len > psize - m.fragmentoff)
+				throw Error("fragment beyond the end of the packed inode (offset " +
+						    std::to_string(m.fragmentoff) + ", " + std::to_string(z.len) + " bytes)",
+					    where);
+			for (uint64_t done = 0; done < z.len; done += kPiece) {
+				uint64_t n = std::min(kPiece, z.len - done);
+				buf.resize(n);
+				read_packed(img, m.fragmentoff + done, buf, where);
+				fn(Extent{z.start + done, n, false, 0, buf});
+			}
+			continue;
 		}
+		Extent e{z.start, z.len, false, z.phys, {}};
+		e.data = decode_zextent(img, m, z, dp, buf, where);
 		fn(e);
 	}
 }
