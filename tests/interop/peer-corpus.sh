@@ -124,6 +124,10 @@ mk lz4-ztailpacking "$tree" "${T[@]}" -zlz4 -Eztailpacking
 mk lzma-2k "$tree" "${T[@]}" -b2048 -zlzma -Efragments,dedupe
 mk lz4hc-fragdedupe-inode "$tree" "${T[@]}" -zlz4hc -Efragments,fragdedupe=inode
 mk zstd-fragdedupe-full "$tree" "${T[@]}" -zzstd -Eall-fragments,fragdedupe=full,dedupe
+# Long xattr prefixes: in the packed inode with fragments (as Linux 6.12
+# reads them), or in plain metadata with plain-xattr-prefixes.
+mk lz4hc-fragments-xattr-prefix "$tree" "${T[@]}" -zlz4hc -Efragments --xattr-prefix=user.no
+mk zstd-plain-xattr-prefix "$tree" "${T[@]}" -zzstd -Efragments,plain-xattr-prefixes --xattr-prefix=user.
 
 # Chunk-based files on an extra device: --blobdev, blob as its own file
 # and appended to the image (the device slot maps it right after).

@@ -216,6 +216,11 @@ void read_packed(const Image &img, uint64_t off, std::span<uint8_t> out, const s
 
 }  // namespace
 
+void Image::read_packed(uint64_t off, std::span<uint8_t> out, const std::string &where) const
+{
+	erofs::read_packed(*this, off, out, where);
+}
+
 void compressed_extents(const Image &img, const InodeInfo &ino, const std::function<void(const Extent &)> &fn)
 {
 	ZMap m = read_zmap(img, ino);

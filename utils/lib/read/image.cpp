@@ -57,18 +57,18 @@ Image::Image(const std::string &path)
 	: path_(path), file_(std::make_unique<MappedFile>(path)), data_(file_->bytes()), serial_(g_serial++)
 {
 	check_superblock();
-	load_prefixes();
 	load_compr_cfgs();
 	load_devices();
+	load_prefixes();
 }
 
 Image::Image(const std::string &name, std::span<const uint8_t> bytes)
 	: path_(name), data_(bytes), serial_(g_serial++)
 {
 	check_superblock();
-	load_prefixes();
 	load_compr_cfgs();
 	load_devices();
+	load_prefixes();
 }
 
 std::span<const uint8_t> Image::bytes(uint64_t off, uint64_t len, const std::string &what) const
@@ -190,14 +190,23 @@ void Image::load_prefixes()
 {
 	if (!sb_.xattr_prefix_count)
 		return;
-	if (sb_.packed_nid && !(sb_.feature_compat & compat::kPlainXattrPfx))
-		return;  // table inside the packed inode: names resolve as unknown
+	// Linux 6.12 reads the table from the packed inode when there is one
+	// (erofs-utils puts it there with fragments, unless it sets
+	// PLAIN_XATTR_PFX); otherwise from the image.
+	bool packed = sb_.packed_nid && !(sb_.feature_compat & compat::kPlainXattrPfx);
+	std::vector<uint8_t> tmp;
+	auto get = [&](uint64_t pos, uint64_t len, const char *what) -> std::span<const uint8_t> {
+		if (!packed)
+			return bytes(pos, len, what);
+		tmp.resize(len);
+		read_packed(pos, tmp, what);
+		return tmp;
+	};
 	std::vector<LongPrefix> longs;
 	uint64_t pos = uint64_t(sb_.xattr_prefix_start) * 4;
 	for (unsigned i = 0; i < sb_.xattr_prefix_count; i++) {
-		auto rest = bytes(pos, 2, "xattr prefix table");
-		size_t len = le::u16(rest, 0);
-		auto rec = bytes(pos, 2 + len, "xattr prefix record");
+		size_t len = le::u16(get(pos, 2, "xattr prefix table"), 0);
+		auto rec = get(pos, 2 + len, "xattr prefix record");
 		LongPrefix lp;
 		size_t used = 0;
 		if (!LongPrefix::decode(rec, lp, used) || lp.infix.size() > kNameMax)

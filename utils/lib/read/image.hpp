@@ -74,6 +74,8 @@ public:
 	// The packed inode (fragments), decoded once on first use; throws
 	// when the superblock names none.  Defined in read/data_read.cpp.
 	std::shared_ptr<const PackedInode> packed_inode() const;
+	// Bytes [off, off + out.size()) of the packed inode's content.
+	void read_packed(uint64_t off, std::span<uint8_t> out, const std::string &where) const;
 	// Distinguishes images in per-thread caches (never reused).
 	uint64_t serial() const { return serial_; }
 
