@@ -9,6 +9,7 @@
 #   make kmod    build our erofs.ko from linux-source-6.12 (build/kmod)
 #   make bench   run the benchmarks in scripts/bench
 #   make fuzz    run the libFuzzer targets (FUZZ_TIME seconds each)
+#   make check-interop  read erofs-utils 1.9.3's images (skips without it)
 #   make deb     Debian packages erofs-ishare-dkms and -tools (build/deb), lintian
 #   make install the tools and man pages into $(DESTDIR)$(PREFIX) (/usr/local)
 #   make check-pkg  packages into a Debian 12 chroot, DKMS, VM tests on it
@@ -25,14 +26,14 @@ JOBS     ?= $(shell nproc)
 CMAKE_BUILD_TYPE ?= Release
 VM_TESTS ?=
 
-.PHONY: all deps utils utils-san kmod check check-unit check-unit-san \
+.PHONY: all deps utils utils-san kmod check check-unit check-unit-san check-interop \
 	check-vm check-debug debug-kernel check-fuzz fuzz fuzz-build demo bench \
 	deb install check-pkg clean help
 
 all: utils kmod
 
 help:
-	@sed -n '2,19p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,20p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@scripts/deps.sh
@@ -50,6 +51,12 @@ kmod: deps
 
 check-unit: utils
 	@cd $(BUILD)/utils && ctest --output-on-failure -j $(JOBS)
+
+# The interop tests are unit tests too (check-unit runs them): images made
+# by erofs-utils 1.9.3 from $$EROFS_PEER_PREFIX (default
+# /opt/erofs-utils-1.9.3); they say SKIP and pass when it is absent.
+check-interop: utils
+	@cd $(BUILD)/utils && ctest --output-on-failure -R '^(interop|inspect): '
 
 check-unit-san: utils-san
 	@cd $(BUILD)/utils-san && ctest --output-on-failure -j $(JOBS)

@@ -161,7 +161,11 @@ int run_action(const Args &a)
 		extract_tree(img, a.arg);
 		return 0;
 	}
-	auto r = run_fsck(img, {a.verify, a.workers});
+	FsckOptions fo;
+	fo.verify_fingerprints = a.verify;
+	fo.workers = a.workers;
+	fo.progress = isatty(STDERR_FILENO) && !a.json;
+	auto r = run_fsck(img, fo);
 	out(a.json ? fsck_json(r) : fsck_text(r));
 	return r.clean() ? 0 : 1;
 }

@@ -67,9 +67,21 @@ std::string where_data(const InodeInfo &i)
 	return "start block " + std::to_string(i.i_u);
 }
 
-const char *extent_kind(const ZMapExtent &e)
+std::string extent_kind(const ZMapExtent &e)
 {
-	return e.type == ltype::kPlain ? "plain" : alg_name(e.alg);
+	if (e.fragment)
+		return "fragment";
+	std::string k = e.type == ltype::kPlain ? "plain" : alg_name(e.alg);
+	return e.partial ? k + " partial" : k;
+}
+
+std::string extent_where(const Image &img, const ZMap &m, const ZMapExtent &e)
+{
+	if (e.fragment)
+		return "packed+" + std::to_string(m.fragmentoff);
+	if (e.inline_tail)
+		return "inline";
+	return "blk " + std::to_string(e.phys / img.blksz());
 }
 
 // The extent map of a compressed file: logical -> physical.
@@ -86,8 +98,7 @@ std::string zmap_text(const Image &img, const InodeInfo &i)
 	for (const auto &e : m.extents) {
 		snprintf(b, sizeof(b), "  %-14llu %-10llu %-12s %-12llu %s\n", (unsigned long long)e.start,
 			 (unsigned long long)e.len,
-			 e.inline_tail ? "inline" : ("blk " + std::to_string(e.phys / img.blksz())).c_str(),
-			 (unsigned long long)e.plen, extent_kind(e));
+			 extent_where(img, m, e).c_str(), (unsigned long long)e.plen, extent_kind(e).c_str());
 		out += b;
 	}
 	return out;
@@ -136,7 +147,10 @@ std::string stat_json(const Image &img, const InodeInfo &i, const std::string &p
 		for (const auto &e : m.extents) {
 			j.begin_object().num("logical", e.start).num("length", e.len);
 			j.boolean("inline", e.inline_tail).num("physical", e.phys).num("stored_bytes", e.plen);
-			j.str("type", extent_kind(e)).end_object();
+			j.str("type", extent_kind(e));
+			if (e.fragment)
+				j.num("fragment_offset", m.fragmentoff);
+			j.end_object();
 		}
 		j.end_array();
 	}

@@ -116,7 +116,7 @@ std::string sb_text(const Image &img)
 		 "label:             %s\n"
 		 "compat features:   %s (%s)\n"
 		 "incompat features: %s (%s)\n"
-		 "xattr prefixes:    %u at byte %llu\n",
+		 "xattr prefixes:    %u at byte %llu%s\n",
 		 hex32(s.magic).c_str(), hex32(s.checksum).c_str(),
 		 (s.feature_compat & compat::kSbChksum) ? "yes" : "no crc",
 		 (unsigned long long)img.blksz(), s.blocks, (unsigned long long)s.inos, s.root_nid,
@@ -124,7 +124,10 @@ std::string sb_text(const Image &img)
 		 uuid_text(s.uuid).c_str(), label_text(s.volume_name).c_str(),
 		 join(feature_names(s.feature_compat, kCompat)).c_str(), hex32(s.feature_compat).c_str(),
 		 join(feature_names(s.feature_incompat, kIncompat)).c_str(), hex32(s.feature_incompat).c_str(),
-		 s.xattr_prefix_count, (unsigned long long)s.xattr_prefix_start * 4);
+		 s.xattr_prefix_count, (unsigned long long)s.xattr_prefix_start * 4,
+		 s.xattr_prefix_count && s.packed_nid && !(s.feature_compat & compat::kPlainXattrPfx)
+			 ? " of the packed inode"
+			 : "");
 	std::string out = b;
 	const auto &longs = img.prefixes().longs();
 	for (size_t i = 0; i < longs.size(); i++)

@@ -21,9 +21,9 @@ std::string human_bytes(uint64_t b)
 }
 
 Progress::Progress(bool enabled, const std::atomic<uint64_t> &files, uint64_t files_total,
-		   const std::atomic<uint64_t> &bytes, uint64_t bytes_total)
+		   const std::atomic<uint64_t> &bytes, uint64_t bytes_total, std::FILE *out)
 	: enabled_(enabled), files_(files), files_total_(files_total), bytes_(bytes),
-	  bytes_total_(bytes_total)
+	  bytes_total_(bytes_total), out_(out)
 {
 	if (enabled_)
 		thread_ = std::thread([this] { loop(); });
@@ -40,16 +40,16 @@ Progress::~Progress()
 	cv_.notify_all();
 	thread_.join();
 	print();
-	std::fputc('\n', stdout);
-	std::fflush(stdout);
+	std::fputc('\n', out_);
+	std::fflush(out_);
 }
 
 void Progress::print() const
 {
-	std::printf("\rfiles %llu/%llu, bytes %s/%s   ", (unsigned long long)files_.load(),
+	std::fprintf(out_, "\rfiles %llu/%llu, bytes %s/%s   ", (unsigned long long)files_.load(),
 		    (unsigned long long)files_total_, human_bytes(bytes_.load()).c_str(),
 		    human_bytes(bytes_total_).c_str());
-	std::fflush(stdout);
+	std::fflush(out_);
 }
 
 void Progress::loop()

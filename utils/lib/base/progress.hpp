@@ -1,8 +1,10 @@
 // A one-line progress display ("files a/b, bytes x/y") refreshed from a
-// background thread while the fill step runs; silent when disabled.
+// background thread while the fill step runs (mkfs) or fsck reads
+// (inspect, on stderr); silent when disabled.
 #pragma once
 
 #include <atomic>
+#include <cstdio>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -13,7 +15,7 @@ namespace erofs {
 class Progress {
 public:
 	Progress(bool enabled, const std::atomic<uint64_t> &files, uint64_t files_total,
-		 const std::atomic<uint64_t> &bytes, uint64_t bytes_total);
+		 const std::atomic<uint64_t> &bytes, uint64_t bytes_total, std::FILE *out = stdout);
 	~Progress();  // prints the final line
 	Progress(const Progress &) = delete;
 	Progress &operator=(const Progress &) = delete;
@@ -27,6 +29,7 @@ private:
 	uint64_t files_total_;
 	const std::atomic<uint64_t> &bytes_;
 	uint64_t bytes_total_;
+	std::FILE *out_;
 	std::mutex mu_;
 	std::condition_variable cv_;
 	bool stop_ = false;

@@ -1,10 +1,12 @@
 #include "check/fsck.hpp"
 
+#include <atomic>
 #include <mutex>
 #include <unordered_set>
 
 #include "read/content.hpp"
 #include "base/parallel.hpp"
+#include "base/progress.hpp"
 #include "read/walk.hpp"
 
 namespace erofs {
@@ -38,6 +40,8 @@ private:
 	std::mutex mu_;
 	std::unordered_set<uint64_t> seen_;
 	std::vector<FileJob> files_;
+	std::atomic<uint64_t> files_done_{0};
+	std::atomic<uint64_t> bytes_done_{0};
 };
 
 void Checker::visit(const WalkItem &w)
@@ -73,7 +77,7 @@ void Checker::check_fingerprint(const FileJob &f)
 		}
 		return;
 	}
-	std::string actual = fingerprint_value(hash_content(img_, f.ino));
+	std::string actual = fingerprint_value(hash_content(img_, f.ino, &bytes_done_));
 	std::lock_guard<std::mutex> g(mu_);
 	if (*stored == actual) {
 		rep_.fp_verified++;
@@ -95,12 +99,13 @@ void Checker::check_file(const FileJob &f)
 		if (opt_.verify_fingerprints && img_.ishare_index())
 			check_fingerprint(f);
 		else
-			touch_content(img_, f.ino);
+			touch_content(img_, f.ino, &bytes_done_);
 		std::lock_guard<std::mutex> g(mu_);
 		rep_.data_bytes += f.ino.size;
 	} catch (const Error &e) {
 		error(e.what_part() + " at " + f.path);
 	}
+	files_done_++;
 }
 
 FsckReport Checker::run()
@@ -110,7 +115,13 @@ FsckReport Checker::run()
 	if (opt_.verify_fingerprints && !img_.ishare_index())
 		rep_.warnings.push_back("image has no fingerprint key; contents read without verification");
 	unsigned workers = opt_.workers ? opt_.workers : default_workers();
-	parallel_for(files_.size(), workers, [this](size_t i, unsigned) { check_file(files_[i]); });
+	uint64_t total = 0;
+	for (const auto &f : files_)
+		total += f.ino.size;
+	{
+		Progress p(opt_.progress, files_done_, files_.size(), bytes_done_, total, stderr);
+		parallel_for(files_.size(), workers, [this](size_t i, unsigned) { check_file(files_[i]); });
+	}
 	return std::move(rep_);
 }
 

@@ -15,6 +15,7 @@ struct FsckOptions {
 	bool verify_fingerprints = false;
 	unsigned workers = 0;
 	size_t max_errors = 1000;
+	bool progress = false;  // a "files a/b, bytes x/y" line on stderr
 };
 
 struct FsckReport {

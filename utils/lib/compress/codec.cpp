@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <libdeflate.h>
 #include <lz4.h>
 #include <lz4hc.h>
@@ -268,6 +269,31 @@ size_t Compressor::search_destsize(std::span<const uint8_t> src, size_t &consume
 	return lo_c;
 }
 
+namespace {
+
+// The first out.size() bytes of a zstd frame that may hold more.
+template <typename Bad>
+void zstd_prefix(std::span<const uint8_t> in, std::span<uint8_t> out, const Bad &bad)
+{
+	std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx *)> ctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
+	if (!ctx)
+		throw std::bad_alloc();
+	ZSTD_inBuffer ib{in.data(), in.size(), 0};
+	ZSTD_outBuffer ob{out.data(), out.size(), 0};
+	while (ob.pos < ob.size) {
+		size_t before_in = ib.pos, before_out = ob.pos;
+		size_t r = ZSTD_decompressStream(ctx.get(), &ob, &ib);
+		if (ZSTD_isError(r))
+			bad(ZSTD_getErrorName(r));
+		if (r == 0 || (ib.pos == before_in && ob.pos == before_out))
+			break;
+	}
+	if (ob.pos != out.size())
+		bad("decodes to " + std::to_string(ob.pos) + " bytes, expected at least " + std::to_string(out.size()));
+}
+
+}  // namespace
+
 void decompress(unsigned alg, std::span<const uint8_t> in, std::span<uint8_t> out, const DecodeParams &p,
 		const std::string &where)
 {
@@ -280,7 +306,7 @@ void decompress(unsigned alg, std::span<const uint8_t> in, std::span<uint8_t> ou
 	case Alg::Lz4: {
 		const char *s = reinterpret_cast<const char *>(in.data());
 		char *d = reinterpret_cast<char *>(out.data());
-		int r = p.lz4_exact ? LZ4_decompress_safe(s, d, int(in.size()), int(out.size()))
+		int r = p.lz4_exact && !p.partial ? LZ4_decompress_safe(s, d, int(in.size()), int(out.size()))
 				    : LZ4_decompress_safe_partial(s, d, int(in.size()), int(out.size()), int(out.size()));
 		if (r != int(out.size()))
 			bad(r < 0 ? "invalid stream" : "decodes to " + std::to_string(r) + " bytes, expected " +
@@ -291,7 +317,7 @@ void decompress(unsigned alg, std::span<const uint8_t> in, std::span<uint8_t> ou
 		unsigned long long fcs = ZSTD_getFrameContentSize(in.data(), in.size());
 		if (fcs == ZSTD_CONTENTSIZE_ERROR)
 			bad("not a zstd frame");
-		if (fcs != ZSTD_CONTENTSIZE_UNKNOWN && fcs != out.size())
+		if (fcs != ZSTD_CONTENTSIZE_UNKNOWN && (p.partial ? fcs < out.size() : fcs != out.size()))
 			bad("frame holds " + std::to_string(fcs) + " bytes, expected " + std::to_string(out.size()));
 		ZSTD_frameHeader fh;
 		if (ZSTD_getFrameHeader(&fh, in.data(), in.size()) != 0)
@@ -299,6 +325,10 @@ void decompress(unsigned alg, std::span<const uint8_t> in, std::span<uint8_t> ou
 		if (p.zstd_window && fh.windowSize > p.zstd_window)
 			bad("frame window " + std::to_string(fh.windowSize) + " above the configured " +
 			    std::to_string(p.zstd_window));
+		if (p.partial) {
+			zstd_prefix(in, out, bad);
+			return;
+		}
 		size_t r = ZSTD_decompress(out.data(), out.size(), in.data(), in.size());
 		if (ZSTD_isError(r))
 			bad(ZSTD_getErrorName(r));
@@ -309,7 +339,7 @@ void decompress(unsigned alg, std::span<const uint8_t> in, std::span<uint8_t> ou
 	case Alg::Lzma: {
 		lzma_stream s = LZMA_STREAM_INIT;
 		uint32_t dict = std::clamp<uint32_t>(p.lzma_dict, 4096, 1u << 30);
-		if (lzma_microlzma_decoder(&s, in.size(), out.size(), true, dict) != LZMA_OK)
+		if (lzma_microlzma_decoder(&s, in.size(), out.size(), !p.partial, dict) != LZMA_OK)
 			bad("decoder setup failed");
 		s.next_in = in.data();
 		s.avail_in = in.size();
@@ -328,6 +358,21 @@ void decompress(unsigned alg, std::span<const uint8_t> in, std::span<uint8_t> ou
 			throw std::bad_alloc();
 		size_t got = 0;
 		auto r = libdeflate_deflate_decompress(d, in.data(), in.size(), out.data(), out.size(), &got);
+		// libdeflate has no partial output: a prefix extent decodes the
+		// whole pcluster into a larger buffer (at most 12 MiB of output).
+		if (p.partial && r == LIBDEFLATE_INSUFFICIENT_SPACE) {
+			std::vector<uint8_t> whole(std::max<size_t>(out.size() * 2, 1 << 16));
+			for (;;) {
+				r = libdeflate_deflate_decompress(d, in.data(), in.size(), whole.data(), whole.size(), &got);
+				if (r != LIBDEFLATE_INSUFFICIENT_SPACE || whole.size() >= (12u << 20))
+					break;
+				whole.resize(std::min<size_t>(whole.size() * 2, 12u << 20));
+			}
+			if (r == LIBDEFLATE_SUCCESS && got >= out.size()) {
+				std::copy_n(whole.begin(), out.size(), out.begin());
+				got = out.size();
+			}
+		}
 		libdeflate_free_decompressor(d);
 		if (r != LIBDEFLATE_SUCCESS)
 			bad(r == LIBDEFLATE_INSUFFICIENT_SPACE ? "decodes to more than expected" : "invalid stream");

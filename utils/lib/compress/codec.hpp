@@ -62,9 +62,12 @@ struct DecodeParams {
 	bool lz4_exact = true;       // false: old images without 0-padding
 	uint32_t lzma_dict = 8u << 20;
 	uint64_t zstd_window = 0;    // frames may not need more (0: unchecked)
+	bool partial = false;        // the stream may hold more than out.size()
 };
 
-// Decodes `in` into exactly out.size() bytes, or throws
+// Decodes `in` into exactly out.size() bytes (with p.partial: the first
+// out.size() bytes of a possibly longer stream, as Linux's partial
+// decoding of a PARTIAL_REF extent does), or throws
 // Error("corrupt <alg> data ...", where).
 void decompress(unsigned alg, std::span<const uint8_t> in, std::span<uint8_t> out,
 		const DecodeParams &p, const std::string &where);

@@ -256,6 +256,7 @@ namespace {
 // One decoded lcluster, as the kernel sees it.
 struct DRec {
 	uint8_t type = 0;
+	bool partial = false;  // full index: Z_EROFS_LI_PARTIAL_REF
 	uint16_t ofs = 0;
 	uint16_t d0 = 0;
 	bool cblk = false;
@@ -285,6 +286,7 @@ struct Decoder {
 		auto b = img.bytes(pos, 8, "compressed index");
 		d.nextpackoff = pos + 8;
 		d.type = uint8_t(le::u16(b, 0) & 3);
+		d.partial = le::u16(b, 0) & 0x8000;
 		if (d.type == ltype::kNonhead) {
 			d.d0 = le::u16(b, 4);
 			if (d.d0 & kCblkcnt) {
@@ -350,11 +352,26 @@ ZMap read_zmap(const Image &img, const InodeInfo &ino)
 	m.compact = ino.layout == unsigned(DataLayout::CompressedCompact);
 	m.hdr_pos = round_up(ino.inline_off, 8);
 	auto h = img.bytes(m.hdr_pos, 8, "compressed map header");
-	if (h[7] & 0x80)
-		bad("file stored in the packed inode (fragments) is not supported");
+	bool has_packed = img.sb().packed_nid != 0;
+	if (h[7] & 0x80) {
+		// The whole file is in the packed inode; the other 63 bits of
+		// the header are its offset there.
+		if (!has_packed)
+			bad("file stored in the packed inode, but the image has none");
+		m.advise = zadv::kFragment;
+		m.fragmentoff = le::u64(h, 0) & ~(uint64_t(1) << 63);
+		if (ino.size) {
+			ZMapExtent e;
+			e.len = ino.size;
+			e.fragment = true;
+			m.extents.push_back(e);
+		}
+		return m;
+	}
 	m.advise = le::u16(h, 4);
-	if (m.advise & zadv::kFragment)
-		bad("fragment pclusters (packed inode) are not supported");
+	bool fragment = m.advise & zadv::kFragment;
+	if (fragment && !has_packed)
+		bad("fragment pcluster, but the image has no packed inode");
 	m.algs[0] = h[6] & 15;
 	m.algs[1] = h[6] >> 4;
 	for (unsigned a : m.algs)
@@ -375,6 +392,8 @@ ZMap read_zmap(const Image &img, const InodeInfo &ino)
 		bad("compact index with inconsistent big pcluster advise");
 	if (m.advise & zadv::kInlinePcluster)
 		m.idata_size = le::u16(h, 2);
+	if (fragment)
+		m.fragmentoff = le::u32(h, 0);
 	d.compact = m.compact;
 	uint64_t lsz = uint64_t(1) << m.lclusterbits;
 	uint64_t n = (ino.size + lsz - 1) >> m.lclusterbits;
@@ -428,9 +447,26 @@ ZMap read_zmap(const Image &img, const InodeInfo &ino)
 		e.len = end - e.start;
 		if (e.type != ltype::kPlain)
 			e.alg = m.algs[e.type == ltype::kHead2 ? 1 : 0];
+		e.partial = r[l].partial;
+		e.inline_tail = m.idata_size && k + 1 == heads.size();
+		// Linux: the tail extent whose head is lcluster 0 makes the whole
+		// file a fragment; full indexes keep fragmentoff bits 32..63 in
+		// the tail head's block address.
+		e.fragment = !e.inline_tail && fragment && k + 1 == heads.size();
+		if (e.fragment) {
+			if (!m.compact)
+				m.fragmentoff |= uint64_t(r[l].pblk) << 32;
+			if (l == 0) {
+				e.start = 0;
+				e.len = ino.size;
+				m.extents.clear();
+			}
+			e.type = ltype::kPlain;
+			m.extents.push_back(e);
+			continue;
+		}
 		if (e.len > kMaxExtentBytes)
 			d.corrupt("extent of " + std::to_string(e.len) + " bytes exceeds 12 MiB", l);
-		e.inline_tail = m.idata_size && k + 1 == heads.size();
 		if (e.inline_tail) {
 			e.phys = r[n - 1].nextpackoff;
 			e.plen = m.idata_size;

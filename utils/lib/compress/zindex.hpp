@@ -73,6 +73,8 @@ struct ZMapExtent {
 	uint64_t phys = 0;       // byte offset of the pcluster (or inline data)
 	uint64_t plen = 0;       // pcluster bytes
 	uint64_t lcn = 0;
+	bool partial = false;    // PARTIAL_REF: decodes a prefix of its pcluster
+	bool fragment = false;   // the tail in the packed inode at ZMap::fragmentoff
 };
 
 struct ZMap {
@@ -83,6 +85,7 @@ struct ZMap {
 	uint16_t idata_size = 0;
 	uint64_t hdr_pos = 0;
 	uint64_t lclusters = 0;
+	uint64_t fragmentoff = 0;  // of the fragment extent in the packed inode
 	std::vector<ZMapExtent> extents;
 };
 

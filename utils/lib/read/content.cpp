@@ -1,5 +1,6 @@
 #include "read/content.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <unistd.h>
 
@@ -9,24 +10,35 @@
 
 namespace erofs {
 
-Sha256Digest hash_content(const Image &img, const InodeInfo &ino)
+Sha256Digest hash_content(const Image &img, const InodeInfo &ino, std::atomic<uint64_t> *done)
 {
+	constexpr uint64_t kStep = 64u << 20;
 	Sha256 h;
 	for_each_extent(img, ino, [&](const Extent &e) {
-		if (e.hole)
-			h.update_zeros(e.len);
-		else
+		if (!e.hole) {
 			h.update(e.data);
+			if (done)
+				*done += e.len;
+			return;
+		}
+		for (uint64_t z = 0; z < e.len; z += kStep) {
+			uint64_t n = std::min(kStep, e.len - z);
+			h.update_zeros(n);
+			if (done)
+				*done += n;
+		}
 	});
 	return h.finish();
 }
 
-uint32_t touch_content(const Image &img, const InodeInfo &ino)
+uint32_t touch_content(const Image &img, const InodeInfo &ino, std::atomic<uint64_t> *done)
 {
 	uint32_t crc = 0xFFFFFFFF;
 	for_each_extent(img, ino, [&](const Extent &e) {
 		if (!e.hole)
 			crc = crc32c_erofs(e.data, crc);
+		if (done)
+			*done += e.len;
 	});
 	return crc;
 }

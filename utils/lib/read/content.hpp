@@ -2,6 +2,7 @@
 // zeros), finding its stored fingerprint, and copying it to a descriptor.
 #pragma once
 
+#include <atomic>
 #include <optional>
 #include <string>
 
@@ -10,10 +11,12 @@
 
 namespace erofs {
 
-// SHA-256 of the whole logical content.
-Sha256Digest hash_content(const Image &img, const InodeInfo &ino);
+// SHA-256 of the whole logical content; `done`, when given, counts the
+// bytes hashed so far (holes too, in 64 MiB steps: a huge sparse file
+// shows progress).
+Sha256Digest hash_content(const Image &img, const InodeInfo &ino, std::atomic<uint64_t> *done = nullptr);
 // Reads every data byte once (crc32c over it) without hashing.
-uint32_t touch_content(const Image &img, const InodeInfo &ino);
+uint32_t touch_content(const Image &img, const InodeInfo &ino, std::atomic<uint64_t> *done = nullptr);
 // The stored fingerprint value (39 bytes) if the inode has one.
 std::optional<std::string> stored_fingerprint(const Image &img, const InodeInfo &ino);
 // Writes the content to fd; holes become holes when `sparse` is set.

@@ -1,5 +1,7 @@
 // for_each_extent(): maps a file's logical bytes to image bytes for the
 // flat and chunk-based layouts, and decompresses compressed extents.
+#include <algorithm>
+
 #include "compress/codec.hpp"
 #include "base/error.hpp"
 #include "read/inode_read.hpp"
@@ -11,10 +13,11 @@ namespace {
 
 void check_phys(const Image &img, Extent &e, const std::string &where)
 {
-	if (!e.hole && (e.phys > img.size() || e.len > img.size() - e.phys))
+	if (e.hole)
+		return;
+	if (img.devices().empty() && (e.phys > img.size() || e.len > img.size() - e.phys))
 		throw Error("data extent beyond the end of the image", where);
-	if (!e.hole)
-		e.data = img.bytes(e.phys, e.len, "data");
+	e.data = img.unified_bytes(e.phys, e.len, "data");
 }
 
 void flat_extents(const Image &img, const InodeInfo &ino, const std::function<void(const Extent &)> &fn)
@@ -81,43 +84,169 @@ void chunk_extents(const Image &img, const InodeInfo &ino, const std::function<v
 
 }  // namespace
 
-void compressed_extents(const Image &img, const InodeInfo &ino, const std::function<void(const Extent &)> &fn)
+namespace {
+
+DecodeParams decode_params(const Image &img)
 {
-	ZMap m = read_zmap(img, ino);
-	uint64_t bs = img.blksz();
 	DecodeParams dp;
 	dp.lz4_exact = img.sb().feature_incompat & incompat::kZeroPadding;
 	dp.lzma_dict = img.lzma_dict_size();
 	if (img.zstd_windowlog() >= 0)
 		dp.zstd_window = uint64_t(1) << img.zstd_windowlog();
+	return dp;
+}
+
+// The content of one non-fragment extent, decoded into buf if needed.
+std::span<const uint8_t> decode_zextent(const Image &img, const ZMap &m, const ZMapExtent &z, DecodeParams dp,
+					std::vector<uint8_t> &buf, const std::string &where)
+{
+	uint64_t bs = img.blksz();
+	auto in = img.bytes(z.phys, z.plen, "pcluster");
+	if (z.type == ltype::kPlain && (m.advise & zadv::kInterlaced) && !z.inline_tail) {
+		buf.resize(z.len);
+		for (uint64_t k = 0; k < z.len; k++)
+			buf[k] = in[(z.start + k) % bs % in.size()];
+		return buf;
+	}
+	if (z.type == ltype::kPlain)
+		return in.first(z.len);
+	if (!(img.available_algs() & (1u << z.alg)))
+		throw Error(std::string("algorithm ") + alg_name(z.alg) + " not enabled in the superblock", where);
+	if (img.sb().feature_incompat & incompat::kZeroPadding) {
+		size_t scan = size_t(std::min<uint64_t>(in.size(), bs - z.phys % bs));
+		size_t skip = 0;
+		while (skip < scan && in[skip] == 0)
+			skip++;
+		if (skip == scan)
+			throw Error("pcluster without data (all zeros)", where);
+		in = in.subspan(skip);
+	}
+	buf.resize(z.len);
+	// A PARTIAL_REF extent (erofs-utils -Ededupe) takes the first z.len
+	// bytes of a pcluster that decodes to more.
+	dp.partial = z.partial;
+	decompress(z.alg, in, buf, dp, where);
+	return buf;
+}
+
+}  // namespace
+
+struct PackedInode {
+	InodeInfo ino;
+	ZMap map;  // when compressed
+};
+
+std::shared_ptr<const PackedInode> Image::packed_inode() const
+{
+	std::lock_guard<std::mutex> lock(packed_mu_);
+	if (packed_)
+		return packed_;
+	if (!sb().packed_nid)
+		throw Error("fragment data, but the image has no packed inode", "superblock");
+	auto p = std::make_shared<PackedInode>();
+	p->ino = read_inode(*this, sb().packed_nid);
+	std::string where = "packed inode (" + where_nid(p->ino.nid) + ")";
+	if (!p->ino.is_reg())
+		throw Error("the packed inode is not a regular file", where);
+	if (!p->ino.compressed() && p->ino.size > size() + blksz())
+		throw Error("the packed inode is larger than the image", where);
+	if (p->ino.compressed()) {
+		p->map = read_zmap(*this, p->ino);
+		for (const auto &z : p->map.extents)
+			if (z.fragment)
+				throw Error("the packed inode has a fragment itself", where);
+	}
+	packed_ = std::move(p);
+	return packed_;
+}
+
+namespace {
+
+// Bytes [off, off + out.size()) of the packed inode's content.  The last
+// decoded extent is kept per thread: neighbouring fragments share it.
+void read_packed(const Image &img, uint64_t off, std::span<uint8_t> out, const std::string &where)
+{
+	auto p = img.packed_inode();
+	const InodeInfo &pi = p->ino;
+	if (off > pi.size || out.size() > pi.size - off)
+		throw Error("fragment beyond the end of the packed inode (offset " + std::to_string(off) + ", " +
+				    std::to_string(out.size()) + " bytes)",
+			    where);
+	if (out.empty())
+		return;
+	if (!pi.compressed()) {
+		for_each_extent(img, pi, [&](const Extent &e) {
+			uint64_t lo = std::max(e.pos, off), hi = std::min(e.pos + e.len, off + out.size());
+			if (lo >= hi)
+				return;
+			if (e.hole)
+				std::fill_n(out.begin() + (lo - off), hi - lo, uint8_t(0));
+			else
+				std::copy_n(e.data.begin() + (lo - e.pos), hi - lo, out.begin() + (lo - off));
+		});
+		return;
+	}
+	struct Cache {
+		uint64_t serial = 0;
+		size_t index = SIZE_MAX;
+		std::vector<uint8_t> data;
+	};
+	thread_local Cache cache;
+	const auto &ex = p->map.extents;
+	auto it = std::upper_bound(ex.begin(), ex.end(), off,
+				   [](uint64_t v, const ZMapExtent &z) { return v < z.start; });
+	size_t k = size_t(it - ex.begin()) - 1;  // extents start at 0 and cover the file
+	DecodeParams dp = decode_params(img);
+	std::vector<uint8_t> buf;
+	for (uint64_t pos = off; pos < off + out.size(); k++) {
+		if (k >= ex.size())
+			throw Error("packed inode map ends early", where);
+		const ZMapExtent &z = ex[k];
+		if (cache.serial != img.serial() || cache.index != k) {
+			auto d = decode_zextent(img, p->map, z, dp, buf, "packed inode extent at " + std::to_string(z.start));
+			cache.data.assign(d.begin(), d.end());
+			cache.serial = img.serial();
+			cache.index = k;
+		}
+		uint64_t hi = std::min(z.start + z.len, off + out.size());
+		std::copy_n(cache.data.begin() + (pos - z.start), hi - pos, out.begin() + (pos - off));
+		pos = hi;
+	}
+}
+
+}  // namespace
+
+void Image::read_packed(uint64_t off, std::span<uint8_t> out, const std::string &where) const
+{
+	erofs::read_packed(*this, off, out, where);
+}
+
+void compressed_extents(const Image &img, const InodeInfo &ino, const std::function<void(const Extent &)> &fn)
+{
+	ZMap m = read_zmap(img, ino);
+	DecodeParams dp = decode_params(img);
 	std::vector<uint8_t> buf;
 	for (const auto &z : m.extents) {
 		std::string where = where_nid(ino.nid) + " extent at " + std::to_string(z.start);
-		auto in = img.bytes(z.phys, z.plen, "pcluster");
-		Extent e{z.start, z.len, false, z.phys, {}};
-		if (z.type == ltype::kPlain && (m.advise & zadv::kInterlaced) && !z.inline_tail) {
-			buf.resize(z.len);
-			for (uint64_t k = 0; k < z.len; k++)
-				buf[k] = in[(z.start + k) % bs % in.size()];
-			e.data = buf;
-		} else if (z.type == ltype::kPlain) {
-			e.data = in.first(z.len);
-		} else {
-			if (!(img.available_algs() & (1u << z.alg)))
-				throw Error(std::string("algorithm ") + alg_name(z.alg) + " not enabled in the superblock", where);
-			if (img.sb().feature_incompat & incompat::kZeroPadding) {
-				size_t scan = size_t(std::min<uint64_t>(in.size(), bs - z.phys % bs));
-				size_t skip = 0;
-				while (skip < scan && in[skip] == 0)
-					skip++;
-				if (skip == scan)
-					throw Error("pcluster without data (all zeros)", where);
-				in = in.subspan(skip);
+		if (z.fragment) {
+			// The tail (or the whole file) in the packed inode, in
+			// pieces of at most 1 MiB (memory stays bounded).
+			constexpr uint64_t kPiece = 1u << 20;
+			uint64_t psize = img.packed_inode()->ino.size;
+			if (m.fragmentoff > psize || z.len > psize - m.fragmentoff)
+				throw Error("fragment beyond the end of the packed inode (offset " +
+						    std::to_string(m.fragmentoff) + ", " + std::to_string(z.len) + " bytes)",
+					    where);
+			for (uint64_t done = 0; done < z.len; done += kPiece) {
+				uint64_t n = std::min(kPiece, z.len - done);
+				buf.resize(n);
+				read_packed(img, m.fragmentoff + done, buf, where);
+				fn(Extent{z.start + done, n, false, 0, buf});
 			}
-			buf.resize(z.len);
-			decompress(z.alg, in, buf, dp, where);
-			e.data = buf;
+			continue;
 		}
+		Extent e{z.start, z.len, false, z.phys, {}};
+		e.data = decode_zextent(img, m, z, dp, buf, where);
 		fn(e);
 	}
 }

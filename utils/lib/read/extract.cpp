@@ -1,6 +1,8 @@
 #include "read/extract.hpp"
 
 #include <cerrno>
+#include <cstdio>
+#include <filesystem>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
@@ -21,8 +23,12 @@ namespace {
 
 class Extractor {
 public:
-	Extractor(const Image &img, const std::string &dir) : img_(img), dir_(dir) {}
+	// Writes into `dir`; messages name `shown` (the final directory).
+	Extractor(const Image &img, const std::string &dir, const std::string &shown)
+		: img_(img), dir_(dir), shown_(shown) {}
 	ExtractStats run();
+	// The root directory's xattrs, mode and times, applied to `path`.
+	void finish_root(const std::string &path);
 
 private:
 	void create(const WalkItem &w);
@@ -34,6 +40,7 @@ private:
 
 	const Image &img_;
 	std::string dir_;
+	std::string shown_;
 	UniqueFd root_;
 	std::unordered_map<uint64_t, std::string> links_;  // nid -> first path
 	std::vector<std::pair<std::string, InodeInfo>> dirs_;
@@ -48,14 +55,14 @@ UniqueFd Extractor::open_beneath(const std::string &rel, int flags) const
 	std::string p = rel.empty() ? "." : rel;
 	long fd = syscall(SYS_openat2, root_.get(), p.c_str(), &how, sizeof(how));
 	if (fd < 0)
-		throw_errno("cannot open beneath the extract directory", join_path(dir_, rel), errno);
+		throw_errno("cannot open beneath the extract directory", join_path(shown_, rel), errno);
 	return UniqueFd(int(fd));
 }
 
 void Extractor::make_node(int pfd, const std::string &name, const WalkItem &w)
 {
 	const auto &ino = w.ino;
-	std::string dest = dir_ + w.path;
+	std::string dest = shown_ + w.path;
 	int rc = 0;
 	if (ino.is_dir()) {
 		rc = mkdirat(pfd, name.c_str(), 0700);
@@ -116,14 +123,14 @@ void Extractor::create(const WalkItem &w)
 	st_.inodes++;
 	std::string rel = w.path.substr(1);  // strip the leading '/'
 	if (rel.empty()) {
-		set_attrs(root_.get(), ".", w.ino, dir_);
+		set_attrs(root_.get(), ".", w.ino, shown_);
 		dirs_.push_back({"", w.ino});
 		return;
 	}
 	std::string parent = rel.find('/') == std::string::npos ? "" : parent_dir(rel);
 	std::string name = base_name(rel);
 	UniqueFd pfd = open_beneath(parent, O_PATH | O_DIRECTORY);
-	std::string dest = dir_ + w.path;
+	std::string dest = shown_ + w.path;
 	if (!w.ino.is_dir()) {
 		auto it = links_.find(w.ino.nid);
 		if (it != links_.end()) {
@@ -149,7 +156,7 @@ ExtractStats Extractor::run()
 	walk_tree(img_, [this](const WalkItem &w) { create(w); });
 	for (auto it = dirs_.rbegin(); it != dirs_.rend(); ++it) {
 		UniqueFd fd = open_beneath(it->first, O_PATH | O_DIRECTORY);
-		std::string where = dir_ + "/" + it->first;
+		std::string where = shown_ + "/" + it->first;
 		set_xattrs(fd.get(), ".", it->second, where);
 		if (fchmodat(fd.get(), ".", it->second.mode & 07777, 0) != 0)
 			throw_errno("cannot set mode", where, errno);
@@ -158,11 +165,88 @@ ExtractStats Extractor::run()
 	return st_;
 }
 
+void Extractor::finish_root(const std::string &path)
+{
+	if (dirs_.empty() || !dirs_.front().first.empty())
+		return;
+	const InodeInfo &ino = dirs_.front().second;
+	UniqueFd fd(open(path.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	if (!fd)
+		throw_errno("cannot open the extract directory", path, errno);
+	set_attrs(fd.get(), ".", ino, path);
+	set_xattrs(fd.get(), ".", ino, path);
+	if (fchmodat(fd.get(), ".", ino.mode & 07777, 0) != 0)
+		throw_errno("cannot set mode", path, errno);
+	set_time(fd.get(), ".", ino, path);
+}
+
+std::string make_stage(const std::string &tmpl_prefix)
+{
+	std::string t = tmpl_prefix + ".inspect-extract-XXXXXX";
+	if (!mkdtemp(t.data()))
+		throw_errno("cannot create a staging directory", t, errno);
+	return t;
+}
+
 }  // namespace
 
-ExtractStats extract_tree(const Image &img, const std::string &dir)
+// All or nothing: the tree is built in a hidden staging directory and only
+// moved into place once complete.  DIR missing: the stage is
+// .NAME.inspect-extract-XXXXXX next to it and is renamed to DIR.  DIR an
+// empty directory: the stage is inside it, its entries are renamed into
+// DIR and DIR gets the root's attributes.  On any error the stage is
+// removed and DIR is as it was.  A non-empty DIR is refused up front.
+ExtractStats extract_tree(const Image &img, const std::string &dir_arg)
 {
-	return Extractor(img, dir).run();
+	std::string dir = dir_arg;
+	while (dir.size() > 1 && dir.back() == '/')
+		dir.pop_back();
+	struct stat st;
+	bool exists = lstat(dir.c_str(), &st) == 0;
+	if (!exists && errno != ENOENT)
+		throw_errno("cannot stat the extract directory", dir, errno);
+	if (exists && !S_ISDIR(st.st_mode))
+		throw Error("the extract target exists and is not a directory", dir);
+	if (exists) {
+		std::error_code ec;
+		if (!std::filesystem::is_empty(dir, ec) || ec)
+			throw Error("the extract directory is not empty", dir);
+	}
+	std::string stage;
+	if (exists) {
+		stage = make_stage(dir + "/");
+	} else {
+		size_t slash = dir.rfind('/');
+		std::string parent = slash == std::string::npos ? "." : dir.substr(0, slash + 1);
+		std::string name = slash == std::string::npos ? dir : dir.substr(slash + 1);
+		stage = make_stage(join_path(parent, "." + name));
+	}
+	try {
+		Extractor x(img, stage, dir);
+		ExtractStats s = x.run();
+		if (!exists) {
+			if (rename(stage.c_str(), dir.c_str()) != 0)
+				throw_errno("cannot move the extracted tree into place", dir, errno);
+			return s;
+		}
+		for (const auto &e : std::filesystem::directory_iterator(stage)) {
+			std::string to = dir + "/" + e.path().filename().string();
+			if (renameat2(AT_FDCWD, e.path().c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) != 0)
+				throw_errno("cannot move the extracted tree into place", to, errno);
+		}
+		if (rmdir(stage.c_str()) != 0)
+			throw_errno("cannot remove the staging directory", stage, errno);
+		x.finish_root(dir);
+		return s;
+	} catch (...) {
+		// Entries already moved into an existing DIR go too: it was empty.
+		std::error_code ec;
+		std::filesystem::remove_all(stage, ec);
+		if (exists)
+			for (const auto &e : std::filesystem::directory_iterator(dir, ec))
+				std::filesystem::remove_all(e.path(), ec);
+		throw;
+	}
 }
 
 }  // namespace erofs

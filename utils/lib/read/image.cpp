@@ -1,5 +1,6 @@
 #include "read/image.hpp"
 
+#include <atomic>
 #include <cerrno>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -48,21 +49,26 @@ std::string hex_offset(uint64_t off)
 	return b;
 }
 
-Image::Image(const std::string &path)
-	: path_(path), file_(std::make_unique<MappedFile>(path)), data_(file_->bytes())
-{
-	check_superblock();
-	load_prefixes();
-	load_compr_cfgs();
-	load_devices();
+namespace {
+std::atomic<uint64_t> g_serial{1};
 }
 
-Image::Image(const std::string &name, std::span<const uint8_t> bytes) : path_(name), data_(bytes)
+Image::Image(const std::string &path)
+	: path_(path), file_(std::make_unique<MappedFile>(path)), data_(file_->bytes()), serial_(g_serial++)
 {
 	check_superblock();
-	load_prefixes();
 	load_compr_cfgs();
 	load_devices();
+	load_prefixes();
+}
+
+Image::Image(const std::string &name, std::span<const uint8_t> bytes)
+	: path_(name), data_(bytes), serial_(g_serial++)
+{
+	check_superblock();
+	load_compr_cfgs();
+	load_devices();
+	load_prefixes();
 }
 
 std::span<const uint8_t> Image::bytes(uint64_t off, uint64_t len, const std::string &what) const
@@ -112,8 +118,23 @@ std::span<const uint8_t> Image::device_bytes(unsigned dev, uint64_t off, uint64_
 			    hex_offset(off));
 	uint64_t flat = d.mapped_blkaddr * blksz_ + off;
 	if (flat > data_.size() || len > data_.size() - flat)
-		throw Error(what + " beyond the end of the image (is the tar appended?)", hex_offset(flat));
+		throw Error(what + " of device " + std::to_string(dev) +
+				    " beyond the end of the image (append the device, e.g. the tar, to the image or give --device=FILE)",
+			    hex_offset(flat));
 	return data_.subspan(size_t(flat), size_t(len));
+}
+
+std::span<const uint8_t> Image::unified_bytes(uint64_t off, uint64_t len, const std::string &what) const
+{
+	for (size_t i = 0; i < devices_.size(); i++) {
+		const DeviceSlot &d = devices_[i];
+		if (!d.mapped_blkaddr || d.mapped_blkaddr > UINT64_MAX / blksz_)
+			continue;
+		uint64_t start = d.mapped_blkaddr * blksz_;
+		if (off >= start && off - start < d.blocks * blksz_)
+			return device_bytes(unsigned(i + 1), off - start, len, what);
+	}
+	return bytes(off, len, what);
 }
 
 uint64_t Image::iloc(uint64_t nid) const
@@ -136,7 +157,14 @@ void Image::check_superblock()
 	if (sb_.blkszbits < kMinBlkBits || sb_.blkszbits > kMaxBlkBits)
 		throw Error("unsupported block size 2^" + std::to_string(sb_.blkszbits), "superblock");
 	blksz_ = uint64_t(1) << sb_.blkszbits;
-	uint32_t unknown = sb_.feature_incompat & ~(incompat::kAll & ~(incompat::k48bit | incompat::kMetabox));
+	// Newer than Linux 6.12: refused by name, as the kernel refuses them.
+	if (sb_.feature_incompat & incompat::kMetabox)
+		throw Error("metadata box (erofs-utils -m) is not supported: Linux 6.12 cannot mount it",
+			    "superblock");
+	if (sb_.feature_incompat & incompat::k48bit)
+		throw Error("48-bit layout (erofs-utils -E48bit) is not supported: Linux 6.12 cannot mount it",
+			    "superblock");
+	uint32_t unknown = sb_.feature_incompat & ~incompat::kAll;
 	if (unknown)
 		throw Error("unsupported incompatible features 0x" + [&] {
 			char b[16];
@@ -162,14 +190,23 @@ void Image::load_prefixes()
 {
 	if (!sb_.xattr_prefix_count)
 		return;
-	if (sb_.packed_nid && !(sb_.feature_compat & compat::kPlainXattrPfx))
-		return;  // table inside the packed inode: names resolve as unknown
+	// Linux 6.12 reads the table from the packed inode when there is one
+	// (erofs-utils puts it there with fragments, unless it sets
+	// PLAIN_XATTR_PFX); otherwise from the image.
+	bool packed = sb_.packed_nid && !(sb_.feature_compat & compat::kPlainXattrPfx);
+	std::vector<uint8_t> tmp;
+	auto get = [&](uint64_t pos, uint64_t len, const char *what) -> std::span<const uint8_t> {
+		if (!packed)
+			return bytes(pos, len, what);
+		tmp.resize(len);
+		read_packed(pos, tmp, what);
+		return tmp;
+	};
 	std::vector<LongPrefix> longs;
 	uint64_t pos = uint64_t(sb_.xattr_prefix_start) * 4;
 	for (unsigned i = 0; i < sb_.xattr_prefix_count; i++) {
-		auto rest = bytes(pos, 2, "xattr prefix table");
-		size_t len = le::u16(rest, 0);
-		auto rec = bytes(pos, 2 + len, "xattr prefix record");
+		size_t len = le::u16(get(pos, 2, "xattr prefix table"), 0);
+		auto rec = get(pos, 2 + len, "xattr prefix record");
 		LongPrefix lp;
 		size_t used = 0;
 		if (!LongPrefix::decode(rec, lp, used) || lp.infix.size() > kNameMax)
@@ -216,7 +253,9 @@ void Image::load_compr_cfgs()
 				throw Error("unsupported LZMA format or dictionary size", where);
 			break;
 		case 2:
-			if (len < 6 || rec[0] < 8 || rec[0] > 15)
+			// Linux 6.12 rejects only window bits above 15; erofs-utils
+			// 1.9.3 records 0 (unspecified).
+			if (len < 6 || rec[0] > 15)
 				throw Error("bad DEFLATE config record", where);
 			deflate_bits_ = rec[0];
 			break;

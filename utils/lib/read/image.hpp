@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -26,6 +27,8 @@ private:
 	const uint8_t *data_ = nullptr;
 	size_t size_ = 0;
 };
+
+struct PackedInode;  // read/data_read.cpp
 
 class Image {
 public:
@@ -61,9 +64,20 @@ public:
 	// device with no file attached is read where its mapped block address
 	// puts it: [image][tar] in one file reads as one flat device.
 	std::span<const uint8_t> device_bytes(unsigned dev, uint64_t off, uint64_t len, const std::string &what) const;
+	// Data at unified byte address `off` (device id 0): a range that a
+	// device slot maps (mapped_blkaddr) is read from that device, as Linux
+	// does; anything else from the image itself.
+	std::span<const uint8_t> unified_bytes(uint64_t off, uint64_t len, const std::string &what) const;
 	// Byte offset of inode nid (checked against the image size).
 	uint64_t iloc(uint64_t nid) const;
 	uint64_t root_nid() const { return sb_.root_nid; }
+	// The packed inode (fragments), decoded once on first use; throws
+	// when the superblock names none.  Defined in read/data_read.cpp.
+	std::shared_ptr<const PackedInode> packed_inode() const;
+	// Bytes [off, off + out.size()) of the packed inode's content.
+	void read_packed(uint64_t off, std::span<uint8_t> out, const std::string &where) const;
+	// Distinguishes images in per-thread caches (never reused).
+	uint64_t serial() const { return serial_; }
 
 private:
 	void check_superblock();
@@ -85,6 +99,9 @@ private:
 	int deflate_bits_ = -1;
 	std::vector<DeviceSlot> devices_;
 	std::vector<std::unique_ptr<MappedFile>> device_files_;  // per device; null = flat
+	uint64_t serial_;
+	mutable std::mutex packed_mu_;
+	mutable std::shared_ptr<const PackedInode> packed_;
 };
 
 std::string hex_offset(uint64_t off);

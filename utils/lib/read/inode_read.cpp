@@ -42,7 +42,11 @@ InodeInfo read_inode(const Image &img, uint64_t nid)
 	i.nid = nid;
 	i.off = img.iloc(nid);
 	uint16_t fmt = le::u16(img.bytes(i.off, 2, "inode"), 0);
-	if (fmt & ~uint16_t(0x1F))
+	if (fmt & 0x10)  // EROFS_I_DOT_OMITTED_BIT: Linux 6.12 knows bits 0..3 only
+		throw Error("directory without '.' (erofs-utils -Edot-omitted) is not supported: "
+			    "Linux 6.12 cannot read it",
+			    where_nid(nid));
+	if (fmt & ~uint16_t(0x0F))
 		throw Error("unknown i_format bits", where_nid(nid));
 	i.extended = format_extended(fmt);
 	i.layout = format_layout(fmt);
@@ -59,7 +63,9 @@ InodeInfo read_inode(const Image &img, uint64_t nid)
 		auto d = InodeCompact::decode(img.bytes(i.off, InodeCompact::kSize, "inode"));
 		icount = d.xattr_icount;
 		i.mode = d.mode, i.uid = d.uid, i.gid = d.gid, i.size = d.size;
-		i.mtime = int64_t(img.sb().epoch) + d.mtime;
+		// Unsigned sum, then two's complement, as Linux's s64 epoch + u32
+		// does: no signed overflow for any epoch (fuzzer finding).
+		i.mtime = int64_t(img.sb().epoch + uint64_t(d.mtime));
 		i.mtime_nsec = img.sb().fixed_nsec;
 		i.nlink = d.nlink, i.ino = d.ino, i.i_u = d.i_u;
 	}
