@@ -2,7 +2,7 @@
 // read each other's --tar=f images exactly.  Its fsck.erofs --extract
 // extracts our images as `tar -x` extracts the archive, and checks our
 // fingerprints (--xattr-inode-digest); our inspect.erofs++ --extract
-// extracts its images the same way.  The peer is found at
+// extracts its --tar=f and --tar=i (tar appended) images the same way.  The peer is found at
 // $EROFS_PEER_PREFIX/bin (default /opt/erofs-utils-1.9.3, built by
 // ../shared/peers/build-erofs-utils.sh); without it each test prints
 // "erofs-utils peer not found" and ctest counts it as skipped.
@@ -146,22 +146,26 @@ TEST_CASE("erofs-utils 1.9.3 fsck extracts our --tar=f images exactly", "[tar][p
 	}
 }
 
-TEST_CASE("our inspect extracts erofs-utils 1.9.3 --tar=f images exactly", "[tar][peer]")
+TEST_CASE("our inspect extracts erofs-utils 1.9.3 --tar=f and --tar=i images exactly", "[tar][peer]")
 {
 	std::string pmkfs = peer("mkfs.erofs");
 	if (pmkfs.empty())
 		return;
 	Archive a(false, true);
-	const char *variants[] = {"-Enoinline_data -b4096", "-b4096", "-Enoinline_data -b4096 -zlz4 -C 65536",
-				  "-b4096 -zlz4hc"};
+	const char *variants[] = {"--tar=f -Enoinline_data -b4096", "--tar=f -b4096",
+				  "--tar=f -Enoinline_data -b4096 -zlz4 -C 65536", "--tar=f -b4096 -zlz4hc",
+				  "--tar=i -b4096"};
 	for (const char *opts : variants) {
 		SECTION(opts)
 		{
 			std::string img = a.w / "theirs.erofs", x = a.w / "x";
-			auto r = run(quote(pmkfs) + " --tar=f --aufs --quiet -T0 --mkfs-time " + opts + " " +
-				     quote(img) + " < " + quote(a.tar));
+			auto r = run(quote(pmkfs) + " " + opts + " --aufs --quiet -T0 --mkfs-time " + quote(img) +
+				     " < " + quote(a.tar));
 			INFO(r.out + r.err);
 			REQUIRE(r.status == 0);
+			// index mode: the raw tar appended, as containerd does
+			if (std::string(opts).starts_with("--tar=i"))
+				REQUIRE(run("cat " + quote(a.tar) + " >> " + quote(img)).status == 0);
 			auto f = inspect("--fsck " + quote(img));
 			INFO(f.out + f.err);
 			REQUIRE(f.status == 0);
