@@ -17,8 +17,9 @@
 # For each layer: --tar=f uncompressed and -zlz4hc, ours with and without
 # fingerprints (--xattr-inode-digest) against theirs without; --tar=i
 # (ours with fingerprints, the index only); and the old way: `tar -x` then
-# Debian's /usr/bin/mkfs.erofs (1.5, 4 KiB blocks: it has no -b) on the tree.  Wall time and peak RSS
-# from /usr/bin/time -v, image size from stat.  Prints a Markdown table.
+# Debian's /usr/bin/mkfs.erofs (1.5, 4 KiB blocks: it has no -b) on the tree.  Wall time, CPU
+# time (user + system) and peak RSS from /usr/bin/time -v, image size from
+# stat.  Prints a Markdown table.
 set -euo pipefail
 
 usage() { sed -n '6,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
@@ -78,11 +79,12 @@ done
 
 # --- one measured command ----------------------------------------------------------
 # measure KEY IMAGE CMD...: run CMD (a shell line) RUNS times; record
-# "KEY seconds maxrss_kb image_bytes" (median time, its RSS) in results.
+# "KEY seconds maxrss_kb cpu_seconds image_bytes" (the run of median wall
+# time) in results.
 results=$work/results
 : >"$results"
 measure() {
-	local key=$1 img=$2 cmd=$3 i tv s k line
+	local key=$1 img=$2 cmd=$3 i tv s k c line
 	: >"$work/runs"
 	for ((i = 0; i < runs; i++)); do
 		rm -f "$img"
@@ -94,11 +96,13 @@ measure() {
 		s=$(awk -F': ' '/Elapsed \(wall clock\)/ {
 			n = split($2, p, ":"); t = 0; for (j = 1; j <= n; j++) t = t * 60 + p[j]; print t }' "$tv")
 		k=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$tv")
-		echo "$s $k" >>"$work/runs"
+		c=$(awk -F': ' '/(User|System) time \(seconds\)/ { t += $2 } END { print t }' "$tv")
+		echo "$s $k $c" >>"$work/runs"
 	done
 	line=$(sort -n "$work/runs" | sed -n "$(((runs + 1) / 2))p")
 	echo "$key $line $(stat -c %s "$img")" >>"$results"
-	say "$key: ${line% *} s, ${line#* } KiB peak, $(stat -c %s "$img") bytes"
+	read -r s k c <<<"$line"
+	say "$key: $s s, $c s CPU, $k KiB peak, $(stat -c %s "$img") bytes"
 	rm -f "$img"
 }
 
@@ -134,31 +138,33 @@ python3 - "$results" "$workers" <<'EOF'
 import sys
 rows = {}
 for line in open(sys.argv[1]):
-    layer, mode, z, who, t, rss, size = line.split()
-    rows[(layer, mode, z, who)] = (float(t), int(rss), int(size))
-layers = sorted({k[0] for k in rows}, key=lambda l: [k[0] for k in rows].index(l))
+    layer, mode, z, who, t, rss, cpu, size = line.split()
+    rows[(layer, mode, z, who)] = (float(t), int(rss), float(cpu), int(size))
+layers = list(dict.fromkeys(k[0] for k in rows))
 def r(a, b):
     return f"{a / b:.2f}" if b else "-"
-print(f"workers: {sys.argv[2]}; ratios are ours / theirs (lower is better)\n")
-print("| layer | mode | who | time s | peak RSS MiB | image MiB | time ratio | RSS ratio | size ratio |")
-print("|---|---|---|---:|---:|---:|---:|---:|---:|")
+print(f"workers: {sys.argv[2]}; ratios are ours / theirs (lower is better); "
+      "CPU = user + system seconds\n")
+print("| layer | mode | who | wall s | CPU s | peak RSS MiB | image MiB "
+      "| wall ratio | CPU ratio | RSS ratio | size ratio |")
+print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 for layer in layers:
     for mode, z in (("f", "none"), ("f", "lz4hc"), ("i", "none"), ("old", "none"), ("old", "lz4hc")):
-        base = rows.get((layer, "f" if mode == "old" else mode, z, "theirs"))
-        for (l, m, zz, who), (t, rss, size) in rows.items():
+        for (l, m, zz, who), (t, rss, cpu, size) in rows.items():
             if (l, m, zz) != (layer, mode, z):
                 continue
-            if who == "theirs" or base is None:
-                rt = rr = rs = "-"
-            elif mode == "old":
-                # the old way against ours+fp, same compression
+            ref = rows.get((layer, mode, z, "theirs"))
+            if mode == "old":
+                # the old way, against ours+fp with the same compression
                 o = rows.get((layer, "f", z, "ours+fp"))
-                rt, rr, rs = (r(o[0], t), r(o[1], rss), r(o[2], size)) if o else ("-",) * 3
+                ratios = [r(o[0], t), r(o[2], cpu), r(o[1], rss), r(o[3], size)] if o else ["-"] * 4
                 who = "Debian 1.5 (ratios: ours+fp / this)"
+            elif who == "theirs" or ref is None:
+                ratios = ["-"] * 4
             else:
-                rt, rr, rs = r(t, base[0]), r(rss, base[1]), r(size, base[2])
+                ratios = [r(t, ref[0]), r(cpu, ref[2]), r(rss, ref[1]), r(size, ref[3])]
             label = "uncompressed" if z == "none" else z
             how = "tar -x, then mkfs" if m == "old" else f"--tar={m}"
-            print(f"| {layer} | {how} {label} | {who} | {t:.1f} | {rss / 1024:.0f} | "
-                  f"{size / 1048576:.1f} | {rt} | {rr} | {rs} |")
+            print(f"| {layer} | {how} {label} | {who} | {t:.1f} | {cpu:.1f} | {rss / 1024:.0f} | "
+                  f"{size / 1048576:.1f} | " + " | ".join(ratios) + " |")
 EOF
