@@ -143,10 +143,12 @@ deb_of() {	# PKG VER -> cached .deb path (downloaded once)
 }
 
 # Unpack a .deb into a tree and register it in the tree's dpkg database (as
-# an image built by apt would: status stanza, .list and .md5sums).
+# an image built by apt would: status stanza, .list and .md5sums).  Not
+# `dpkg-deb -x`: it replaces the base's merged-usr `lib -> usr/lib` link by
+# a directory, and no program starts in the tree (see debtree.sh).
 install_deb() {
 	local deb=$1 r=$2 pkg ma name
-	dpkg-deb -x "$deb" "$r"
+	dpkg-deb --fsys-tarfile "$deb" | tar -x --keep-directory-symlink -C "$r"
 	pkg=$(dpkg-deb -f "$deb" Package)
 	ma=$(dpkg-deb -f "$deb" Multi-Arch || true)
 	name=$pkg
@@ -237,6 +239,9 @@ for app in $apps; do
 			for f in "${debs_b[@]}"; do install_deb "$f" "$r"; done
 		fi
 		slim "$r"
+		# runnable as a container root: the loader's link resolves
+		[[ -e $r/lib64/ld-linux-x86-64.so.2 && -L $r/lib ]] ||
+			die "$app.$s: /lib64/ld-linux-x86-64.so.2 dangles in $r"
 	done
 	facts=$work/data/$app.tree-facts
 	{

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Run every benchmark (`make bench`): the page-cache benchmark, then the
-# image-builder benchmark when this branch has it.
+# Run every benchmark (`make bench`): the page-cache benchmark, the
+# image-builder benchmark when this branch has it, then the layer-conversion
+# benchmark (which skips itself without erofs-utils 1.9.3).
 #
 # usage: scripts/bench/run.sh [--build DIR]
 set -euo pipefail
@@ -23,4 +24,7 @@ if [[ -x $here/mkfs.sh ]]; then
 else
 	echo "== image builder: scripts/bench/mkfs.sh not in this branch, skipped"
 fi
+echo
+echo "== layer conversion (scripts/bench/convert.sh)"
+"$here/convert.sh" --build "$build" || rc=1
 exit $rc

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <grp.h>
+#include <pwd.h>
 
 #include "base/error.hpp"
 
@@ -109,6 +111,133 @@ std::string url_decode(const std::string &in, const std::string &where)
 		i += 2;
 	}
 	return out;
+}
+
+// SCHILY.acl.access / SCHILY.acl.default (GNU tar --acls: one entry a
+// line, named qualifiers; star and bsdtar: comma-separated, the numeric id
+// as a fourth field) as the system.posix_acl_* xattr value: le32 version 2,
+// then {le16 tag, le16 perm, le32 id} sorted as the kernel wants them.  A
+// name without a numeric id is looked up in this host's user and group
+// databases, as `tar -x` does.  An access ACL also sets the permission
+// bits in @mode as extraction does (owner = user::, group = mask:: or
+// group::, other = other::; bsdtar's header mode has the group:: bits);
+// an access ACL of the three base entries only is just the mode: nullopt,
+// nothing to store (tar -x stores none).
+std::optional<std::string> acl_xattr(const std::string &key, const std::string &text, bool access,
+				     uint32_t &mode, const std::string &where)
+{
+	constexpr uint16_t kUserObj = 0x01, kUser = 0x02, kGroupObj = 0x04, kGroup = 0x08, kMask = 0x10,
+			   kOther = 0x20;
+	constexpr uint32_t kNoId = 0xffffffff;
+	struct Ace {
+		uint16_t tag, perm;
+		uint32_t id;
+	};
+	std::vector<Ace> aces;
+	auto bad = [&](const std::string &why, const std::string &entry) {
+		return Error(key + " entry '" + entry.substr(0, 60) + "' " + why, where);
+	};
+	size_t s = 0;
+	while (s < text.size()) {
+		size_t e = text.find_first_of(",\n", s);
+		std::string entry = text.substr(s, e == std::string::npos ? std::string::npos : e - s);
+		s = e == std::string::npos ? text.size() : e + 1;
+		entry = entry.substr(0, entry.find_first_of("\t#"));	// "\t#effective:r--"
+		while (!entry.empty() && entry.back() == ' ')
+			entry.pop_back();
+		if (entry.empty())
+			continue;
+		std::vector<std::string> f;
+		for (size_t a = 0;;) {
+			size_t c = entry.find(':', a);
+			f.push_back(entry.substr(a, c == std::string::npos ? std::string::npos : c - a));
+			if (c == std::string::npos)
+				break;
+			a = c + 1;
+		}
+		if (f.size() < 3 || f.size() > 4)
+			throw bad("is not TAG:QUALIFIER:PERMS[:ID]", entry);
+		const std::string &tag = f[0], &qual = f[1], &perms = f[2];
+		Ace ace{0, 0, kNoId};
+		if (perms.size() != 3 || (perms[0] != 'r' && perms[0] != '-') || (perms[1] != 'w' && perms[1] != '-') ||
+		    (perms[2] != 'x' && perms[2] != '-'))
+			throw bad("has bad permissions", entry);
+		ace.perm = uint16_t((perms[0] == 'r') << 2 | (perms[1] == 'w') << 1 | (perms[2] == 'x'));
+		bool is_user = tag == "user" || tag == "u", is_group = tag == "group" || tag == "g";
+		if (is_user || is_group) {
+			if (qual.empty()) {
+				ace.tag = is_user ? kUserObj : kGroupObj;
+			} else {
+				ace.tag = is_user ? kUser : kGroup;
+				std::optional<uint64_t> id;
+				if (f.size() == 4)
+					id = decimal(f[3]);
+				else if (!(id = decimal(qual))) {
+					if (is_user) {
+						if (const passwd *pw = getpwnam(qual.c_str()))
+							id = pw->pw_uid;
+					} else if (const group *gr = getgrnam(qual.c_str())) {
+						id = gr->gr_gid;
+					}
+				}
+				if (!id || *id >= kNoId)
+					throw bad("names an unknown or bad id", entry);
+				ace.id = uint32_t(*id);
+			}
+		} else if ((tag == "mask" || tag == "m") && qual.empty()) {
+			ace.tag = kMask;
+		} else if ((tag == "other" || tag == "o") && qual.empty()) {
+			ace.tag = kOther;
+		} else {
+			throw bad("has an unknown tag", entry);
+		}
+		if (f.size() == 4 && ace.id == kNoId)
+			throw bad("has an id where none belongs", entry);
+		aces.push_back(ace);
+		if (aces.size() > 1024)
+			throw Error(key + " has more than 1024 entries", where);
+	}
+	std::sort(aces.begin(), aces.end(),
+		  [](const Ace &a, const Ace &b) { return a.tag != b.tag ? a.tag < b.tag : a.id < b.id; });
+	unsigned have = 0;
+	for (size_t i = 0; i < aces.size(); i++) {
+		if (i && aces[i].tag == aces[i - 1].tag && aces[i].id == aces[i - 1].id)
+			throw Error(key + " names an entry twice", where);
+		have |= aces[i].tag;
+	}
+	if (aces.empty())
+		return std::nullopt;
+	if ((have & (kUserObj | kGroupObj | kOther)) != (kUserObj | kGroupObj | kOther) ||
+	    ((have & (kUser | kGroup)) && !(have & kMask)))
+		throw Error(key + " lacks a required entry (user::, group::, other::, mask:: with named ones)",
+			    where);
+	if (access) {
+		uint32_t bits = 0;
+		bool mask = have & kMask;
+		for (const Ace &a : aces) {
+			if (a.tag == kUserObj)
+				bits |= uint32_t(a.perm) << 6;
+			else if (a.tag == (mask ? kMask : kGroupObj))
+				bits |= uint32_t(a.perm) << 3;
+			else if (a.tag == kOther)
+				bits |= a.perm;
+		}
+		mode = (mode & ~0777u) | bits;
+		if (aces.size() == 3)
+			return std::nullopt;
+	}
+	std::string v;
+	auto put = [&v](uint32_t x, int n) {
+		for (int i = 0; i < n; i++)
+			v.push_back(char((x >> (8 * i)) & 0xff));
+	};
+	put(2, 4);
+	for (const Ace &a : aces) {
+		put(a.tag, 2);
+		put(a.perm, 2);
+		put(a.id, 4);
+	}
+	return v;
 }
 
 std::string c_string(const std::string &payload)
@@ -395,6 +524,13 @@ bool TarReader::next(TarEntry &e)
 				e.xattrs.emplace_back(k.substr(13), v);
 			} else if (k.rfind("LIBARCHIVE.xattr.", 0) == 0 && k.size() > 17) {
 				e.xattrs.emplace_back(url_decode(k.substr(17), ewhere), base64_decode(v, ewhere));
+			} else if (k == "SCHILY.acl.access" || k == "SCHILY.acl.default") {
+				bool access = k == "SCHILY.acl.access";
+				std::string name = access ? "system.posix_acl_access" : "system.posix_acl_default";
+				// a later record replaces the earlier one, even with nothing
+				std::erase_if(e.xattrs, [&name](const auto &x) { return x.first == name; });
+				if (auto acl = acl_xattr(k, v, access, e.mode, ewhere))
+					e.xattrs.emplace_back(name, std::move(*acl));
 			} else if (k == "GNU.sparse.major") {
 				sparse_major = unsigned(pax_number(k, v, 1, ewhere));
 			} else if (k == "GNU.sparse.name") {
@@ -431,7 +567,7 @@ bool TarReader::next(TarEntry &e)
 				for (size_t i = 0; i < nums.size(); i += 2)
 					pax_map.push_back({nums[i], nums[i + 1]});
 			}
-			// atime, ctime, charset, comment, SCHILY.acl.*, ...: not stored
+			// atime, ctime, charset, comment, SCHILY.acl.ace (NFSv4), ...: not stored
 		}
 		if (sparse_name)
 			e.path = *sparse_name;
