@@ -10,6 +10,7 @@
 #   make bench   run the benchmarks in scripts/bench
 #   make fuzz    run the libFuzzer targets (FUZZ_TIME seconds each)
 #   make check-interop  read erofs-utils 1.9.3's images (skips without it)
+#   make check-realdata  Debian .deb tars and a rootfs layer via --tar (network)
 #   make deb     Debian packages erofs-ishare-dkms and -tools (build/deb), lintian
 #   make install the tools and man pages into $(DESTDIR)$(PREFIX) (/usr/local)
 #   make check-pkg  packages into a Debian 12 chroot, DKMS, VM tests on it
@@ -27,13 +28,13 @@ CMAKE_BUILD_TYPE ?= Release
 VM_TESTS ?=
 
 .PHONY: all deps utils utils-san kmod check check-unit check-unit-san check-interop \
-	check-vm check-debug debug-kernel check-fuzz fuzz fuzz-build demo bench \
+	check-realdata check-vm check-debug debug-kernel check-fuzz fuzz fuzz-build demo bench \
 	deb install check-pkg clean help
 
 all: utils kmod
 
 help:
-	@sed -n '2,20p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,21p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@scripts/deps.sh
@@ -57,6 +58,15 @@ check-unit: utils
 # /opt/erofs-utils-1.9.3); they say SKIP and pass when it is absent.
 check-interop: utils
 	@cd $(BUILD)/utils && ctest --output-on-failure -R '^(interop|inspect): '
+
+# Real data nobody here wrote: about 30 Debian packages' data tarballs and
+# the debootstrap minbase layer (tests/realdata/prepare.sh; .debs downloaded
+# into $(BUILD)/realdata/debs), converted with --tar=f/i and compared with
+# tar -x.  Needs the network and minutes: not part of `make check`.
+check-realdata: utils
+	@tests/realdata/prepare.sh $(BUILD)/realdata
+	@EROFS_REALDATA_DIR=$(BUILD)/realdata/tars $(BUILD)/utils/tests/unit/unit-tests \
+		--durations yes '[realdata]'
 
 check-unit-san: utils-san
 	@cd $(BUILD)/utils-san && ctest --output-on-failure -j $(JOBS)
