@@ -1,8 +1,9 @@
 # erofs-ishare: the one entry point.
 #
 #   make demo    build everything, boot the VM, show what our module does
-#   make check   unit tests (plain, ASan/UBSan, fuzz), then VM tests (production kernel)
-#   make check-debug   the opted-in VM suites on the debug kernel (KASAN, lockdep)
+#   make check   unit tests (plain, ASan/UBSan, fuzz), VM tests on the production
+#                kernel and (quick profile) on the debug kernel (KASAN, lockdep)
+#   make check-debug   the opted-in VM suites on the debug kernel, in full
 #   make debug-kernel  build or reuse the debug kernel and our erofs.ko for it
 #   make deps    install the Debian packages we need (idempotent)
 #   make utils   build the C++ tools and unit tests (CMake, build/utils)
@@ -18,7 +19,8 @@
 #
 # Variables: BUILD=build dir, JOBS=parallel jobs, SANITIZE=0 skips the
 # ASan/UBSan run of the unit tests, VM_TESTS="suite ..." picks VM suites,
-# FUZZ_TIME=seconds per fuzz target (make fuzz; make check uses 60).
+# VM_JOBS=guests at once (make check), FUZZ_TIME=seconds per fuzz target
+# (make fuzz; make check uses 60).
 
 MAKEFLAGS += --no-print-directory
 
@@ -34,7 +36,7 @@ VM_TESTS ?=
 all: utils kmod
 
 help:
-	@sed -n '2,21p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,23p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@scripts/deps.sh
@@ -108,18 +110,14 @@ debug-kernel: deps
 check-debug: utils debug-kernel
 	@tests/vm/run-all.sh --build $(BUILD) --kernel debug $(VM_TESTS)
 
+# Unit tests (plain, sanitized, fuzzed) while the debug kernel builds, then
+# the VM suites two guests at a time: all on the production kernel, the
+# debug-kernel ones in their quick profile (tests/check.sh).
 SANITIZE ?= 1
-CHECK_UNIT := check-unit
-ifeq ($(SANITIZE),1)
-CHECK_UNIT += check-unit-san
-endif
-CHECK_UNIT += check-fuzz
-# Unit tests first (plain, sanitized, fuzzed), VM suites last, on the
-# production kernel.  The debug-kernel runs (make check-debug) are not in
-# it yet: with them a fresh machine's `make check` is not yet measured to
-# fit CI's time (Documentation/testing.md).
-check: $(CHECK_UNIT)
-	@$(MAKE) check-vm
+VM_JOBS  ?= 2
+check: deps
+	@JOBS=$(JOBS) SANITIZE=$(SANITIZE) VM_TESTS="$(VM_TESTS)" VM_JOBS=$(VM_JOBS) \
+		tests/check.sh --build $(BUILD)
 
 demo: utils kmod
 	@scripts/demo.sh --build $(BUILD)

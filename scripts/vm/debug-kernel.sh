@@ -23,7 +23,8 @@
 #
 # A change of the source package or of the fragment gives a new directory,
 # hence a new build; nothing else triggers one.  JOBS (default: nproc) sets
-# the kernel build's parallelism.
+# the kernel build's parallelism.  DEBUG_KERNEL_REUSE_ONLY=1: never build,
+# fail when there is nothing to reuse.
 set -euo pipefail
 
 usage() { echo "usage: $0 [--build DIR] [--kernel-only]" >&2; exit 2; }
@@ -59,6 +60,11 @@ key=$cache/$srcpkg-$cfgsha
 exec 9>"$cache/.lock"
 flock 9
 
+if [[ ! -f $key/.done && ${DEBUG_KERNEL_REUSE_ONLY:-0} == 1 ]]; then
+	# tests/check.sh builds it once in the background; when that build
+	# failed, the suites waiting for it must not each start another.
+	die "no debug kernel in $key and DEBUG_KERNEL_REUSE_ONLY=1 (its build failed?)"
+fi
 if [[ ! -f $key/.done ]]; then
 	rm -rf "$key"
 	mkdir -p "$key/src" "$key/obj"
@@ -100,13 +106,14 @@ if [[ ! -f $key/.done ]]; then
 	touch "$key/.done"
 	echo "  KERNEL  $key/bzImage ($(cat "$key/release"), $(cat "$key/build-time"))" >&2
 fi
-flock -u 9
-
 if ((kernel_only)); then
 	echo "$key/bzImage"
 	echo "$key/obj"
 	exit 0
 fi
+# Still under the lock: VM suites run in parallel (run-all.sh --jobs) may
+# ask for the module at once, and they share BUILD/kmod-debug.
 "$top/kmod/build.sh" --kdir "$key/obj" "$build/kmod-debug" >&2
+flock -u 9
 echo "$key/bzImage"
 echo "$(cd "$build/kmod-debug" && pwd)/erofs.ko"

@@ -11,10 +11,14 @@
 #   suite.conf   optional bash settings: TIMEOUT, MEM (MiB), SMP, FILE_IMAGES
 #                (0 = attach images as disks only), EXPECT_FAIL (see run-all.sh),
 #                DEBUG_KERNEL=1 / DEBUG_ONLY=1 (run on the debug kernel too /
-#                only; see run-all.sh), DEBUG_TIMEOUT (default 3 x TIMEOUT)
+#                only; see run-all.sh), DEBUG_TIMEOUT (default 3 x TIMEOUT),
+#                QUICK_SKIP (tests left out of the quick debug profile); it
+#                sees QUICK=1 in that profile (VM_QUICK=1 on the debug kernel,
+#                as `make check` runs it) and may shorten itself
 #   host.sh      optional; run on the host first as `host.sh OUTDIR` with
 #                TOP, BUILD, KVER (guest kernel release), KBUILD (its kbuild
-#                tree, for test modules) and VM_KERNEL (production|debug); it
+#                tree, for test modules), VM_KERNEL (production|debug) and
+#                QUICK (0|1); it
 #                writes disk images to OUTDIR/images/ (attached read-only as
 #                virtio disks, in name order, and copied to /ram/images in
 #                the guest for file-backed mounts) and anything else the
@@ -47,7 +51,11 @@ build=$(mkdir -p "$build" && cd "$build" && pwd)
 suite=$(cd "$suite" && pwd)
 name=$(basename "$suite")
 
-TIMEOUT=300 MEM=2048 SMP=2 FILE_IMAGES=1 DEBUG_TIMEOUT=""
+# QUICK=1 in suite.conf's eyes: the shorter debug-kernel profile (VM_QUICK=1,
+# debug kernel only) that `make check` runs; a suite trims itself with it.
+QUICK=0
+[[ $vmkernel == debug && ${VM_QUICK:-0} == 1 ]] && QUICK=1
+TIMEOUT=300 MEM=2048 SMP=2 FILE_IMAGES=1 DEBUG_TIMEOUT="" QUICK_SKIP=""
 # shellcheck source=/dev/null
 [[ -f $suite/suite.conf ]] && source "$suite/suite.conf"
 
@@ -55,8 +63,10 @@ append="console=ttyS0 rdinit=/init panic=-1 loglevel=7 mitigations=off"
 if [[ $vmkernel == debug ]]; then
 	# Build or reuse the kernel and our module against it (quiet when
 	# nothing changed); the last two lines are the image and the module.
-	paths=$("$top/scripts/vm/debug-kernel.sh" --build "$build" 2>"$build/debug-kernel.log") || {
-		cat "$build/debug-kernel.log" >&2
+	mkdir -p "$build/vm-debug"
+	dklog=$build/vm-debug/debug-kernel.$name.log
+	paths=$("$top/scripts/vm/debug-kernel.sh" --build "$build" 2>"$dklog") || {
+		cat "$dklog" >&2
 		exit 1
 	}
 	kernel=$(sed -n '1p' <<<"$paths")
@@ -94,15 +104,19 @@ mkdir -p "$out/images" "$out/data"
 # Base initramfs: rebuilt when the module or any harness file is newer, or
 # when it was made for another kernel.
 base=$vmdir/base.cpio
+# Suites may run in parallel (run-all.sh --jobs): one builds, the others wait.
+exec 8>"$vmdir/.base.lock"
+flock 8
 if [[ ! -f $base || "$(cat "$base.kernel" 2>/dev/null)" != "$kernel" ]] ||
 	[[ -n $(find "$ko" "$top/tests/vm/guest" "$top/tests/vm/helpers" \
 		"$top/scripts/vm/mkinitramfs.sh" -newer "$base" -print -quit) ]]; then
 	"$top/scripts/vm/mkinitramfs.sh" --build "$build" "${base_args[@]}" "$base"
 	echo "$kernel" >"$base.kernel"
 fi
+flock -u 8
 
 if [[ -x $suite/host.sh ]]; then
-	TOP=$top BUILD=$build KVER=$kver KBUILD=$kbuild VM_KERNEL=$vmkernel \
+	TOP=$top BUILD=$build KVER=$kver KBUILD=$kbuild VM_KERNEL=$vmkernel QUICK=$QUICK \
 		"$suite/host.sh" "$out" >"$out/host.log" 2>&1 || {
 		echo "vm: $name: host.sh failed:" >&2
 		tail -n 20 "$out/host.log" >&2
@@ -114,6 +128,12 @@ fi
 ov=$out/overlay
 mkdir -p "$ov/suite"
 cp "$suite"/t*.sh "$ov/suite/"
+if ((QUICK)); then
+	for t in $QUICK_SKIP; do
+		[[ -f $ov/suite/$t.sh ]] || { echo "vm: $name: QUICK_SKIP: no $t.sh" >&2; exit 1; }
+		rm "$ov/suite/$t.sh"
+	done
+fi
 (cd "$ov/suite" && ls t*.sh | LC_ALL=C sort) >"$ov/suite/tests"
 cp -a "$out/data" "$ov/suite/data"
 disks=()
