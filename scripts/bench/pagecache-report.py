@@ -57,7 +57,7 @@ def main():
             (runs if m.group(1) == 'R' else cost).append(kv(m.group(2)))
 
     # --- 1. page cache saved -------------------------------------------------
-    rows, second, notes = [], [], []
+    rows, second, notes, shrink = [], [], [], []
     unjoined = []
     for p in pairs:
         f = facts[p]
@@ -74,6 +74,7 @@ def main():
         saves, raws, effs, peffs, dirs, bufs = [], [], [], [], [], []
         tb_on, tb_off, tw, ta, bon, boff = [], [], [], [], [], []
         ob_on, rb_on, ob_off, rb_off = [], [], [], []
+        kept_on, kept_off = [], []
         for i in sorted(set(on) & set(off)):
             a, b = on[i], off[i]
             d_on = int(a['c3']) - int(a['c1'])
@@ -91,6 +92,9 @@ def main():
             tb_off.append(int(b['tb']) / 1e9)
             tw += [int(a['tw']) / 1e9, int(b['tw']) / 1e9]
             ta += [int(a['ta']) / 1e9, int(b['ta']) / 1e9]
+            if 'c6' in a and 'c6' in b:
+                kept_on.append(int(a['c6']) / int(a['c5']))
+                kept_off.append(int(b['c6']) / int(b['c5']))
             if 'tob' in a and 'tob' in b:
                 ob_on.append(int(a['tob']) / 1e9)
                 rb_on.append(int(a['trb']) / 1e9)
@@ -140,6 +144,10 @@ def main():
             spread(ob_off, '{:.2f}'), spread(rb_off, '{:.2f}'),
             spread(ob_on, '{:.2f}'), spread(rb_on, '{:.2f}'),
         ])
+        if kept_on:
+            shrink.append([p, spread([100 * k for k in kept_off], '{:.2f}'),
+                           spread([100 * k for k in kept_on], '{:.2f}'),
+                           f'{med(kept_on) / med(kept_off):.3f}'])
     print('Page cache saved when every file of A and B is read '
           '(measured = 1 - Cached(shared)/Cached(unshared), file data only; '
           'median [min..max] over passes)')
@@ -156,6 +164,11 @@ def main():
     print('  (B open / then read: B remounted after the pass, so its metadata is cold: '
           'open/close of every file, then the read of every file)')
     print()
+    if shrink:
+        print('Slab-only shrink (echo 2 >drop_caches) at the end of each pass: Cached still '
+              'resident, % of before (median [min..max]); target shared/unshared 1.00')
+        print(table(['pair', 'unshared %', 'shared %', 'shared/unshared'], shrink))
+        print()
 
     if unjoined:
         print('ERROR: no member joined a shared inode with sharing on: ' + ', '.join(unjoined))
