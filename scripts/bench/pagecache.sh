@@ -103,7 +103,9 @@ if [[ ! -f $base/.complete ]]; then
 	(($(id -u) == 0)) || die "debootstrap needs root"
 	say "debootstrap --variant=minbase bookworm from $m (cached in $base)"
 	rm -rf "$base" "$base.tmp"
-	debootstrap --variant=minbase bookworm "$base.tmp" "$m" >"$cache/debootstrap.log" 2>&1 ||
+	# its mounts (/proc, /sys in the target) stay in a private namespace
+	unshare --mount --propagation private --fork -- \
+		debootstrap --variant=minbase bookworm "$base.tmp" "$m" >"$cache/debootstrap.log" 2>&1 ||
 		die "debootstrap failed; see $cache/debootstrap.log"
 	slim "$base.tmp"
 	touch "$base.tmp/.complete"
