@@ -46,6 +46,7 @@ if [[ ${SANITIZE:-1} == 1 ]]; then
 fi
 make_ check-fuzz
 make_ kmod
+echo "check: unit, sanitizer and fuzz runs done at ${SECONDS} s"
 
 # If the kernel build is still running, the first debug-kernel suite waits
 # for it (a lock in debug-kernel.sh) while the other guests run production
@@ -64,4 +65,6 @@ if ((!dk_done)); then
 	wait "$dk" || dk_failed
 fi
 trap - EXIT
+dkt=$(grep -o '[0-9]* s cold build' "$dklog" || echo "debug kernel reused")
+echo "check: done at ${SECONDS} s ($dkt)"
 exit "$vm_rc"
