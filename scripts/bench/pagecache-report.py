@@ -145,9 +145,12 @@ def main():
             spread(ob_on, '{:.2f}'), spread(rb_on, '{:.2f}'),
         ])
         if kept_on:
+            last = on[max(on)]
             shrink.append([p, spread([100 * k for k in kept_off], '{:.2f}'),
                            spread([100 * k for k in kept_on], '{:.2f}'),
-                           f'{med(kept_on) / med(kept_off):.3f}'])
+                           f'{med(kept_on) / med(kept_off):.3f}',
+                           f"{last.get('mi', '?')} -> {last.get('mi6', '?')}",
+                           f"{last.get('si', '?')} -> {last.get('si6', '?')}"])
     print('Page cache saved when every file of A and B is read '
           '(measured = 1 - Cached(shared)/Cached(unshared), file data only; '
           'median [min..max] over passes)')
@@ -167,7 +170,11 @@ def main():
     if shrink:
         print('Slab-only shrink (echo 2 >drop_caches) at the end of each pass: Cached still '
               'resident, % of before (median [min..max]); target shared/unshared 1.00')
-        print(table(['pair', 'unshared %', 'shared %', 'shared/unshared'], shrink))
+        print(table(['pair', 'unshared %', 'shared %', 'shared/unshared',
+                     'members (last pass)', 'shared inodes'], shrink))
+        print('  (sharing on: the shrink evicts the member inodes, whose own mappings are '
+              'empty; the shared inodes hold the pages and stay, as an unshared inode '
+              'with page cache does)')
         print()
 
     if unjoined:

@@ -42,17 +42,19 @@ while [ $# -ge 3 ]; do
 			rb2=$(benchio read /mnt/b)
 			# slab-only shrink (issue 11): evicts the inodes, members
 			# included; their page cache must stay, shared or not
+			cnt="si=$(sysc shared_inodes) mi=$(sysc member_inodes) cp=$(sysc cached_pages) bs=$(sysc bytes_saved)"
 			c5=$(meminfo Cached)
 			sync
 			echo 2 >/proc/sys/vm/drop_caches
 			c6=$(meminfo Cached)
+			cnt="$cnt si6=$(sysc shared_inodes) mi6=$(sysc member_inodes)"
 			ok=no
 			[ -n "$ra" ] && [ -n "$rb" ] && [ -n "$rw" ] && [ -n "$w" ] && [ -n "$ob" ] && [ -n "$rb2" ] && ok=yes
 			is "$name pass $i sharing $mode: read every file" $ok yes
 			diag "R name=$name pass=$i mode=$mode c0=$c0 c1=$c1 c2=$c2 c3=$c3 b0=$b0 b3=$b3" \
 				"ta=$(ns_of "$ra") tb=$(ns_of "$rb") tw=$(ns_of "$rw") tob=$(ns_of "$ob") trb=$(ns_of "$rb2")" \
 				"fa=$(echo "$ra" | sed 's/files=\([0-9]*\).*/\1/') fb=$(echo "$rb" | sed 's/files=\([0-9]*\).*/\1/')" \
-				"c5=$c5 c6=$c6 si=$(sysc shared_inodes) mi=$(sysc member_inodes) cp=$(sysc cached_pages) bs=$(sysc bytes_saved)" \
+				"c5=$c5 c6=$c6 $cnt" \
 				"ns=$(($(notshared) - n0))"
 			if [ "$mode" = on ] && [ "$(notshared)" -gt "$n0" ]; then
 				diag "dmesg: $(dmesg | grep 'not shared' | tail -n 5)"
