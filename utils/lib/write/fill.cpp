@@ -51,7 +51,21 @@ void stream_flat(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf, Con
 	uint64_t body = n.size - n.at.tail_size;
 	uint64_t data_off = uint64_t(n.at.startblk) * ctx.layout.blksz;
 	c.tail.resize(n.at.tail_size);
-	for (uint64_t done = 0; done < n.size;) {
+	uint64_t done = 0;
+	if (!h && !n.sparse && body) {
+		// Nothing to hash: the kernel moves the full blocks (no copy
+		// through this process); only the inline tail is read below.
+		uint64_t src_off = n.blob_fd >= 0 ? n.blob_off : 0;
+		auto copied = copy_range(fd.get(), src_off, ctx.out_fd, data_off, body, n.path);
+		if (copied && *copied != body)
+			throw Error("file changed during build (shorter than " + std::to_string(n.size) + ")",
+				    n.path);
+		if (copied) {
+			done = body;
+			ctx.bytes_done += body;
+		}
+	}
+	for (; done < n.size;) {
 		size_t len = size_t(std::min<uint64_t>(buf.size(), n.size - done));
 		std::span<uint8_t> b(buf.data(), len);
 		read_exact(fd.get(), b, done, n);
