@@ -166,6 +166,11 @@ void produce_content(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf,
 			h.emplace();
 		c.fingerprint = n.fingerprint;
 		Sha256 *hp = h ? &*h : nullptr;
+		// The worker's buffer, 1 MiB at most, grown on first use: index-only
+		// (--tar=i) and small-file builds never touch a large one.
+		size_t want = size_t(std::min<uint64_t>(uint64_t(1) << 20, round_up(n.size, 4096)));
+		if (buf.size() < want)
+			buf.resize(want);
 		if (n.at.layout == DataLayout::ChunkBased)
 			stream_chunked(n, ctx, buf, hp);
 		else
