@@ -14,8 +14,8 @@
 # Each row runs both tools alternately (the order flips every pass), output on
 # tmpfs: plain, fingerprints (--xattr-inode-digest on both sides), -zlz4hc,
 # -zlz4hc with fingerprints, -zzstd; then the plain and -zlz4hc rows with the
-# image on disk under DIR/bench/mkfs (both tools sync the image at the end:
-# the time of that fdatasync/fsync is measured with strace); then
+# image on disk under DIR/bench/mkfs, and the time each tool spends in
+# fsync/fdatasync (one more run under strace, not timed); then
 # `inspect.erofs++ --fsck --verify-fingerprints` against
 # `fsck.erofs --xattr-inode-digest` on the same image.  Wall time, CPU time
 # (user + system) and peak RSS from /usr/bin/time, image size from stat;
@@ -103,21 +103,24 @@ fp=--xattr-inode-digest=trusted.erofs.fingerprint
 results=$work/results
 : >"$results"
 
-# run1 OUT CMD: one timed run; appends "wall cpu rss_kb sync_s" to OUT.
+# run1 OUT CMD: one timed run; appends "wall cpu rss_kb" to OUT.
 run1() {
-	local out=$1 cmd=$2 tv=$work/time.out st=$work/strace.out sync=-
-	if [[ $cmd == *"$dwork"* ]] && command -v strace >/dev/null; then
-		# only the image on disk: strace's own cost stays out of the tmpfs rows
-		cmd="strace -f --seccomp-bpf -qq -o $st -T -e trace=fsync,fdatasync $cmd"
-	fi
+	local out=$1 cmd=$2 tv=$work/time.out
 	if ! /usr/bin/time -f '%e %U %S %M' -o "$tv" bash -c "$cmd" >"$work/cmd.log" 2>&1; then
 		cat "$work/cmd.log" >&2
 		die "failed: $cmd"
 	fi
-	if [[ $cmd == strace* ]]; then
-		sync=$({ grep -o '<[0-9.]*>' "$st" || true; } | tr -d '<>' | awk '{s += $1} END {printf "%.3f", s}')
-	fi
-	awk -v s="$sync" '{printf "%s %.2f %s %s\n", $1, $2 + $3, $4, s}' "$tv" >>"$out"
+	awk '{printf "%s %.2f %s\n", $1, $2 + $3, $4}' "$tv" >>"$out"
+}
+
+# sync_time CMD: seconds CMD spends in fsync/fdatasync, from one extra run
+# under strace (not a timed run: tracing slows the tools down, unequally).
+sync_time() {
+	local st=$work/strace.out
+	command -v strace >/dev/null || { echo -; return; }
+	strace -f --seccomp-bpf -qq -o "$st" -T -e trace=fsync,fdatasync bash -c "$1" >/dev/null 2>&1 ||
+		{ say "failed under strace: $1"; echo -; return; }
+	{ grep -o '<[0-9.]*>' "$st" || true; } | tr -d '<>' | awk '{s += $1} END {printf "%.3f", s}'
 }
 
 median() {  # median FILE COLUMN
@@ -133,10 +136,15 @@ compare() {
 		if ((i % 2)); then run1 "$work/t" "$tc"; run1 "$work/o" "$oc"
 		else run1 "$work/o" "$oc"; run1 "$work/t" "$tc"; fi
 	done
-	local so=- st=-
+	local so=- st=- yo=- yt=-
 	[[ -f $oi ]] && so=$(stat -c %s "$oi")
 	[[ -f $ti ]] && st=$(stat -c %s "$ti")
-	echo "$row|$(median "$work/o" 1) $(median "$work/o" 2) $(median "$work/o" 3) $(median "$work/o" 4) $so|$(median "$work/t" 1) $(median "$work/t" 2) $(median "$work/t" 3) $(median "$work/t" 4) $st" >>"$results"
+	if [[ $oi == "$dwork"/* ]]; then
+		rm -f "$oi" "$ti"
+		yo=$(sync_time "$oc")
+		yt=$(sync_time "$tc")
+	fi
+	echo "$row|$(median "$work/o" 1) $(median "$work/o" 2) $(median "$work/o" 3) $yo $so|$(median "$work/t" 1) $(median "$work/t" 2) $(median "$work/t" 3) $yt $st" >>"$results"
 	say "$row: ours $(median "$work/o" 1) s, theirs $(median "$work/t" 1) s"
 }
 
