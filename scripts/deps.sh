@@ -34,7 +34,7 @@ packages=(
 	# fuzzing (make fuzz): clang with libFuzzer
 	clang-14 libclang-rt-14-dev
 	# reference tools used by tests and benchmarks
-	erofs-utils attr hyperfine libarchive-tools time
+	erofs-utils attr hyperfine libarchive-tools strace time
 	# real Debian image pairs for the page-cache benchmark
 	debootstrap
 	# crafts hostile test images (tests/vm/lib/mkishare.py)

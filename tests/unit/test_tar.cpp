@@ -292,6 +292,41 @@ TEST_CASE("compressed tar streams give the same image as the plain one", "[tar][
 	CHECK(!fs::exists(w / "bad.img"));
 }
 
+TEST_CASE("gzip: concatenated members are one stream; truncated and corrupt ones fail", "[tar][mkfs]")
+{
+	TempDir w;
+	make_zoo(w / "src", false);
+	fs::remove(w / "src/sock");
+	REQUIRE(run("tar -cf " + quote(w / "t.tar") + " -C " + quote(w / "src") + " .").status == 0);
+	REQUIRE(mkfs("--tar=f " + kFlags + quote(w / "plain.img") + " " + quote(w / "t.tar")).status == 0);
+	std::string tar = read_file(w / "t.tar");
+	// two members, split at an odd offset, with a file name in the second header
+	size_t half = tar.size() / 2 + 7;
+	write_file(w / "a", tar.substr(0, half));
+	write_file(w / "b", tar.substr(half));
+	REQUIRE(run("gzip -c " + quote(w / "a") + " > " + quote(w / "t.gz") + " && gzip -N -c " + quote(w / "b") +
+		    " >> " + quote(w / "t.gz")).status == 0);
+	auto r = mkfs("--tar=f " + kFlags + quote(w / "z.img") + " < " + quote(w / "t.gz"));
+	INFO(r.err);
+	REQUIRE(r.status == 0);
+	CHECK(read_file(w / "z.img") == read_file(w / "plain.img"));
+
+	std::string gz = read_file(w / "t.gz");
+	write_file(w / "short.gz", gz.substr(0, gz.size() * 3 / 4));
+	r = mkfs("--tar=f " + kFlags + quote(w / "short.img") + " < " + quote(w / "short.gz"));
+	CHECK(r.status != 0);
+	CHECK(r.err.find("gzip") != std::string::npos);
+	CHECK(!fs::exists(w / "short.img"));
+
+	std::string bad = gz;
+	bad[bad.size() - 5] = char(bad[bad.size() - 5] ^ 0x55);  // the last member's CRC-32
+	write_file(w / "bad.gz", bad);
+	r = mkfs("--tar=f " + kFlags + quote(w / "bad.img") + " < " + quote(w / "bad.gz"));
+	CHECK(r.status != 0);
+	CHECK(r.err.find("corrupt gzip") != std::string::npos);
+	CHECK(!fs::exists(w / "bad.img"));
+}
+
 TEST_CASE("aufs whiteouts become overlayfs whiteouts; --ovlfs-strip drops them", "[tar][mkfs]")
 {
 	TempDir w;

@@ -1,6 +1,9 @@
 #include "base/fsutil.hpp"
 
+#include <atomic>
 #include <cerrno>
+#include <algorithm>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "base/error.hpp"
@@ -43,6 +46,34 @@ void pwrite_full(int fd, std::span<const uint8_t> buf, uint64_t off, const std::
 			throw_errno("cannot write", path, ENOSPC);
 		done += size_t(n);
 	}
+}
+
+std::optional<uint64_t> copy_range(int in_fd, uint64_t in_off, int out_fd, uint64_t out_off, uint64_t len,
+				   const std::string &path)
+{
+	static std::atomic<bool> unsupported{false};
+	if (unsupported.load(std::memory_order_relaxed))
+		return std::nullopt;
+	uint64_t done = 0;
+	while (done < len) {
+		loff_t i = loff_t(in_off + done), o = loff_t(out_off + done);
+		size_t want = size_t(std::min<uint64_t>(len - done, uint64_t(1) << 30));
+		ssize_t n = ::copy_file_range(in_fd, &i, out_fd, &o, want, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && done == 0 &&
+		    (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP || errno == EBADF)) {
+			if (errno == ENOSYS)
+				unsupported = true;
+			return std::nullopt;
+		}
+		if (n < 0)
+			throw_errno("cannot copy", path, errno);
+		if (n == 0)
+			break;
+		done += uint64_t(n);
+	}
+	return done;
 }
 
 void write_full(int fd, std::span<const uint8_t> buf, const std::string &path)

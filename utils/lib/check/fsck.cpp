@@ -1,5 +1,6 @@
 #include "check/fsck.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <unordered_set>
@@ -16,6 +17,8 @@ namespace {
 struct FileJob {
 	std::string path;
 	InodeInfo ino;
+	// What checking it found, merged into the report in walk order.
+	std::vector<std::string> errors, warnings;
 };
 
 class Checker {
@@ -25,8 +28,8 @@ public:
 
 private:
 	void visit(const WalkItem &w);
-	void check_file(const FileJob &f);
-	void check_fingerprint(const FileJob &f);
+	void check_file(FileJob &f);
+	void check_fingerprint(FileJob &f);
 	void error(const std::string &msg)
 	{
 		std::lock_guard<std::mutex> g(mu_);
@@ -54,7 +57,7 @@ void Checker::visit(const WalkItem &w)
 		rep_.dirs++;
 	} else if (w.ino.is_reg()) {
 		rep_.files++;
-		files_.push_back({w.path, w.ino});
+		files_.push_back({w.path, w.ino, {}, {}});
 	} else if (w.ino.is_symlink()) {
 		rep_.symlinks++;
 		if (w.ino.size == 0 || w.ino.size > 4095)
@@ -65,15 +68,14 @@ void Checker::visit(const WalkItem &w)
 	}
 }
 
-void Checker::check_fingerprint(const FileJob &f)
+void Checker::check_fingerprint(FileJob &f)
 {
 	auto stored = stored_fingerprint(img_, f.ino);
 	if (!stored) {
 		std::lock_guard<std::mutex> g(mu_);
 		if (f.ino.size) {
 			rep_.fp_missing++;
-			if (rep_.warnings.size() < opt_.max_errors)
-				rep_.warnings.push_back("no fingerprint at " + f.path);
+			f.warnings.push_back("no fingerprint at " + f.path);
 		}
 		return;
 	}
@@ -84,8 +86,7 @@ void Checker::check_fingerprint(const FileJob &f)
 		return;
 	}
 	rep_.fp_mismatched++;
-	if (rep_.errors.size() < opt_.max_errors)
-		rep_.errors.push_back("fingerprint mismatch (stored " +
+	f.errors.push_back("fingerprint mismatch (stored " +
 				      (stored->size() == kFingerprintSize && stored->rfind("sha256:", 0) == 0
 					       ? "sha256:" + to_hex({reinterpret_cast<const uint8_t *>(stored->data()) + 7, 32})
 					       : std::string("malformed value")) +
@@ -93,7 +94,7 @@ void Checker::check_fingerprint(const FileJob &f)
 				      ") at " + f.path);
 }
 
-void Checker::check_file(const FileJob &f)
+void Checker::check_file(FileJob &f)
 {
 	try {
 		if (opt_.verify_fingerprints && img_.ishare_index())
@@ -103,7 +104,7 @@ void Checker::check_file(const FileJob &f)
 		std::lock_guard<std::mutex> g(mu_);
 		rep_.data_bytes += f.ino.size;
 	} catch (const Error &e) {
-		error(e.what_part() + " at " + f.path);
+		f.errors.push_back(e.what_part() + " at " + f.path);
 	}
 	files_done_++;
 }
@@ -114,13 +115,28 @@ FsckReport Checker::run()
 		  [this](const Error &e) { error(e.what()); });
 	if (opt_.verify_fingerprints && !img_.ishare_index())
 		rep_.warnings.push_back("image has no fingerprint key; contents read without verification");
+	// Largest first: the workers finish together instead of one hashing the
+	// last big file alone.  Messages are merged in walk order afterwards.
+	std::vector<size_t> order(files_.size());
+	for (size_t i = 0; i < order.size(); i++)
+		order[i] = i;
+	std::stable_sort(order.begin(), order.end(),
+			 [this](size_t a, size_t b) { return files_[a].ino.size > files_[b].ino.size; });
 	unsigned workers = opt_.workers ? opt_.workers : default_workers();
 	uint64_t total = 0;
 	for (const auto &f : files_)
 		total += f.ino.size;
 	{
 		Progress p(opt_.progress, files_done_, files_.size(), bytes_done_, total, stderr);
-		parallel_for(files_.size(), workers, [this](size_t i, unsigned) { check_file(files_[i]); });
+		parallel_for(files_.size(), workers, [&](size_t i, unsigned) { check_file(files_[order[i]]); });
+	}
+	for (const auto &f : files_) {
+		for (const auto &e : f.errors)
+			if (rep_.errors.size() < opt_.max_errors)
+				rep_.errors.push_back(e);
+		for (const auto &w : f.warnings)
+			if (rep_.warnings.size() < opt_.max_errors)
+				rep_.warnings.push_back(w);
 	}
 	return std::move(rep_);
 }

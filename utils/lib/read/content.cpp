@@ -10,13 +10,24 @@
 
 namespace erofs {
 
+namespace {
+
+// Each worker's pread buffer for Image::stream.
+std::vector<uint8_t> &stream_buffer()
+{
+	thread_local std::vector<uint8_t> buf;
+	return buf;
+}
+
+}  // namespace
+
 Sha256Digest hash_content(const Image &img, const InodeInfo &ino, std::atomic<uint64_t> *done)
 {
 	constexpr uint64_t kStep = 64u << 20;
 	Sha256 h;
 	for_each_extent(img, ino, [&](const Extent &e) {
 		if (!e.hole) {
-			h.update(e.data);
+			img.stream(e.data, stream_buffer(), [&](std::span<const uint8_t> p) { h.update(p); });
 			if (done)
 				*done += e.len;
 			return;
@@ -36,7 +47,7 @@ uint32_t touch_content(const Image &img, const InodeInfo &ino, std::atomic<uint6
 	uint32_t crc = 0xFFFFFFFF;
 	for_each_extent(img, ino, [&](const Extent &e) {
 		if (!e.hole)
-			crc = crc32c_erofs(e.data, crc);
+			img.stream(e.data, stream_buffer(), [&](std::span<const uint8_t> p) { crc = crc32c_erofs(p, crc); });
 		if (done)
 			*done += e.len;
 	});

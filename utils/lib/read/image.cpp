@@ -1,5 +1,6 @@
 #include "read/image.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <fcntl.h>
@@ -34,12 +35,16 @@ MappedFile::MappedFile(const std::string &path)
 	if (p == MAP_FAILED)
 		throw_errno("cannot map image", path, errno);
 	data_ = static_cast<const uint8_t *>(p);
+	fd_ = fd.release();
+	path_ = path;
 }
 
 MappedFile::~MappedFile()
 {
 	if (data_)
 		munmap(const_cast<uint8_t *>(data_), size_);
+	if (fd_ >= 0)
+		close(fd_);
 }
 
 std::string hex_offset(uint64_t off)
@@ -69,6 +74,31 @@ Image::Image(const std::string &name, std::span<const uint8_t> bytes)
 	load_compr_cfgs();
 	load_devices();
 	load_prefixes();
+}
+
+void MappedFile::copy_out(std::span<const uint8_t> s, std::span<uint8_t> out) const
+{
+	uint64_t off = uint64_t(s.data() - data_);
+	if (pread_full(fd_, out.first(s.size()), off, path_) != s.size())
+		throw Error("image shorter than its mapping", path_);
+}
+
+void Image::stream(std::span<const uint8_t> s, std::vector<uint8_t> &buf,
+		   const std::function<void(std::span<const uint8_t>)> &fn) const
+{
+	constexpr size_t kPiece = 1u << 20;
+	if (!file_ || !file_->holds(s)) {
+		if (!s.empty())
+			fn(s);
+		return;
+	}
+	if (buf.size() < kPiece)
+		buf.resize(kPiece);
+	for (size_t at = 0; at < s.size(); at += kPiece) {
+		auto piece = s.subspan(at, std::min(kPiece, s.size() - at));
+		file_->copy_out(piece, buf);
+		fn(std::span<const uint8_t>(buf).first(piece.size()));
+	}
 }
 
 std::span<const uint8_t> Image::bytes(uint64_t off, uint64_t len, const std::string &what) const

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -22,10 +23,19 @@ public:
 	MappedFile(const MappedFile &) = delete;
 	MappedFile &operator=(const MappedFile &) = delete;
 	std::span<const uint8_t> bytes() const { return {data_, size_}; }
+	// Whether s lies inside this mapping.
+	bool holds(std::span<const uint8_t> s) const
+	{
+		return data_ && s.data() >= data_ && s.data() + s.size() <= data_ + size_;
+	}
+	// Copies s (inside this mapping) into out by pread (no page mapped).
+	void copy_out(std::span<const uint8_t> s, std::span<uint8_t> out) const;
 
 private:
 	const uint8_t *data_ = nullptr;
 	size_t size_ = 0;
+	int fd_ = -1;
+	std::string path_;
 };
 
 struct PackedInode;  // read/data_read.cpp
@@ -76,6 +86,12 @@ public:
 	std::shared_ptr<const PackedInode> packed_inode() const;
 	// Bytes [off, off + out.size()) of the packed inode's content.
 	void read_packed(uint64_t off, std::span<uint8_t> out, const std::string &where) const;
+	// Streaming reads of mapped data: fn gets s in pieces, read by pread
+	// into buf when s lies in the image file's mapping (no page of the
+	// mapping faulted in, so a pass over all data keeps a small resident
+	// set), else as spans of s.
+	void stream(std::span<const uint8_t> s, std::vector<uint8_t> &buf,
+		    const std::function<void(std::span<const uint8_t>)> &fn) const;
 	// Distinguishes images in per-thread caches (never reused).
 	uint64_t serial() const { return serial_; }
 

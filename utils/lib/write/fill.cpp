@@ -51,7 +51,21 @@ void stream_flat(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf, Con
 	uint64_t body = n.size - n.at.tail_size;
 	uint64_t data_off = uint64_t(n.at.startblk) * ctx.layout.blksz;
 	c.tail.resize(n.at.tail_size);
-	for (uint64_t done = 0; done < n.size;) {
+	uint64_t done = 0;
+	if (!h && !n.sparse && body) {
+		// Nothing to hash: the kernel moves the full blocks (no copy
+		// through this process); only the inline tail is read below.
+		uint64_t src_off = n.blob_fd >= 0 ? n.blob_off : 0;
+		auto copied = copy_range(fd.get(), src_off, ctx.out_fd, data_off, body, n.path);
+		if (copied && *copied != body)
+			throw Error("file changed during build (shorter than " + std::to_string(n.size) + ")",
+				    n.path);
+		if (copied) {
+			done = body;
+			ctx.bytes_done += body;
+		}
+	}
+	for (; done < n.size;) {
 		size_t len = size_t(std::min<uint64_t>(buf.size(), n.size - done));
 		std::span<uint8_t> b(buf.data(), len);
 		read_exact(fd.get(), b, done, n);
@@ -152,6 +166,11 @@ void produce_content(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf,
 			h.emplace();
 		c.fingerprint = n.fingerprint;
 		Sha256 *hp = h ? &*h : nullptr;
+		// The worker's buffer, 1 MiB at most, grown on first use: index-only
+		// (--tar=i) and small-file builds never touch a large one.
+		size_t want = size_t(std::min<uint64_t>(uint64_t(1) << 20, round_up(n.size, 4096)));
+		if (buf.size() < want)
+			buf.resize(want);
 		if (n.at.layout == DataLayout::ChunkBased)
 			stream_chunked(n, ctx, buf, hp);
 		else

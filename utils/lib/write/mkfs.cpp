@@ -178,7 +178,7 @@ void fill(const MkfsOptions &o, const Layout &l, const XattrPlan &xp, TempImage 
 {
 	FillContext ctx{l, xp, out.fd(), o.image};
 	unsigned workers = o.workers ? o.workers : default_workers();
-	std::vector<std::vector<uint8_t>> bufs(workers, std::vector<uint8_t>(size_t(1) << 20));
+	std::vector<std::vector<uint8_t>> bufs(workers);  // grown by write_node when data is read
 	Progress p(o.progress, ctx.files_done, l.order.size(), ctx.bytes_done, l.data_bytes);
 	parallel_for(l.order.size(), workers,
 		     [&](size_t i, unsigned w) { write_node(*l.order[i], ctx, bufs[w]); });

@@ -2,10 +2,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <isa-l/igzip_lib.h>
 #include <lzma.h>
 #include <unistd.h>
 #include <vector>
-#include <zlib.h>
 #include <zstd.h>
 
 #include "base/error.hpp"
@@ -95,44 +95,63 @@ protected:
 	bool finished_ = false;
 };
 
+// gzip through ISA-L's inflate (2-3x zlib's speed on layer tarballs, where
+// inflating is most of a conversion's time).  Members may follow each
+// other; each one's CRC-32 and length are checked.
 class GzipDecoder : public Decoder {
 public:
-	GzipDecoder(std::unique_ptr<ByteSource> src, std::string name) : Decoder(std::move(src), std::move(name), "gzip")
+	GzipDecoder(std::unique_ptr<ByteSource> src, std::string name)
+		: Decoder(std::move(src), std::move(name), "gzip"), s_(std::make_unique<inflate_state>())
 	{
-		std::memset(&z_, 0, sizeof(z_));
-		if (inflateInit2(&z_, 15 + 16) != Z_OK)
-			throw Error("cannot start the gzip decoder", name_);
+		start_member();
 	}
-	~GzipDecoder() override { inflateEnd(&z_); }
 
 protected:
 	bool step(std::span<uint8_t> buf, size_t &out) override
 	{
-		z_.next_in = in_.data() + in_pos_;
-		z_.avail_in = uInt(in_len_ - in_pos_);
-		z_.next_out = buf.data();
-		z_.avail_out = uInt(std::min<size_t>(buf.size(), 1u << 30));
-		int r = inflate(&z_, Z_NO_FLUSH);
-		size_t used = (in_len_ - in_pos_) - z_.avail_in;
+		size_t avail = in_len_ - in_pos_;
+		size_t room = std::min<size_t>(buf.size(), 1u << 30);
+		s_->next_in = in_.data() + in_pos_;
+		s_->avail_in = uint32_t(avail);
+		s_->next_out = buf.data();
+		s_->avail_out = uint32_t(room);
+		int r = isal_inflate(s_.get());
+		size_t used = avail - s_->avail_in;
 		in_pos_ += used;
-		out = std::min<size_t>(buf.size(), 1u << 30) - z_.avail_out;
-		if (r == Z_STREAM_END) {
+		out = room - s_->avail_out;
+		if (r < 0)
+			fail(why(r));
+		if (s_->block_state == ISAL_BLOCK_FINISH) {
 			// concatenated members decode as one stream
-			if (more_input()) {
-				if (inflateReset(&z_) != Z_OK)
-					fail("reset");
-			} else {
+			if (more_input())
+				start_member();
+			else
 				finished_ = true;
-			}
 			return true;
 		}
-		if (r != Z_OK && r != Z_BUF_ERROR)
-			fail(z_.msg ? z_.msg : "inflate error");
 		return used || out;
 	}
 
 private:
-	z_stream z_;
+	void start_member()
+	{
+		isal_inflate_init(s_.get());
+		s_->crc_flag = ISAL_GZIP;
+	}
+	static std::string why(int r)
+	{
+		switch (r) {
+		case ISAL_INVALID_BLOCK: return "invalid block";
+		case ISAL_INVALID_SYMBOL: return "invalid symbol";
+		case ISAL_INVALID_LOOKBACK: return "invalid distance too far back";
+		case ISAL_INVALID_WRAPPER: return "incorrect header check";
+		case ISAL_UNSUPPORTED_METHOD: return "unknown compression method";
+		case ISAL_INCORRECT_CHECKSUM: return "incorrect data check";
+		default: return "inflate error " + std::to_string(r);
+		}
+	}
+
+	std::unique_ptr<inflate_state> s_;  // about 40 KiB: not on the stack of a caller
 };
 
 class ZstdDecoder : public Decoder {
