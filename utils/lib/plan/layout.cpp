@@ -136,10 +136,13 @@ Record plan_record(Node &n, const LayoutInput &in, Layout &l)
 	uint64_t head = (at.extended ? InodeExtended::kSize : InodeCompact::kSize) + at.xattr_size;
 	Record r{&n, head, 0, head};
 	if (n.kind == Kind::Regular && at.z && !at.z->flat) {  // (flat ones are planned as usual)
-		at.layout = in.compact_index ? DataLayout::CompressedCompact : DataLayout::CompressedFull;
+		bool compact = in.compact_index;
+		if (at.z->has_fragment() && at.z->fragmentoff >> 32)
+			compact = false;  // compact indexes hold 32 bits of fragment offset
+		at.layout = compact ? DataLayout::CompressedCompact : DataLayout::CompressedFull;
 		at.nblocks = at.z->blocks;
 		uint64_t ihead = round_up(r.meta, 8);  // records start 32-aligned
-		r.meta = ihead + zindex_bytes(in.compact_index, n.size, l.blkbits, ihead);
+		r.meta = ihead + zindex_bytes(compact, n.size, l.blkbits, ihead, whole_fragment(at.z->extents));
 		r.tail = at.z->tail.size();
 	} else if (n.kind == Kind::Regular && n.on_device) {
 		plan_device_chunks(n, l);
@@ -273,6 +276,8 @@ Layout compute_layout(Tree &t, const XattrPlan &xp, const XattrPrefixes &pfx,
 	l.blkbits = in.blkbits;
 	l.blksz = uint64_t(1) << in.blkbits;
 	l.order = placement_order(t);
+	if (in.packed)
+		l.order.push_back(in.packed);  // unlinked: after every reachable inode
 	l.shared_off = round_up(kSuperOffset + Superblock::kSize + in.head_extra, 4);
 	l.prefix_off = round_up(l.shared_off + xp.shared_area_size(), 4);
 	uint64_t pend = l.prefix_off;
@@ -286,7 +291,8 @@ Layout compute_layout(Tree &t, const XattrPlan &xp, const XattrPrefixes &pfx,
 		Node *n = l.order[i];
 		if (n->kind == Kind::Directory)
 			n->size = dir_size(*n, unsigned(l.blksz));
-		xp.assign(*n, l.shared_off);
+		if (n != in.packed)  // (no xattrs, no fingerprint)
+			xp.assign(*n, l.shared_off);
 		l.any_xattr_body |= n->at.xattr_size != 0;
 		n->at.ino = uint32_t(i + 1);
 		if (n->kind == Kind::Regular)

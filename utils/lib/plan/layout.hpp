@@ -42,6 +42,7 @@ struct LayoutInput {
 	bool dedupe = false;         // identical compressed files share their blocks
 	bool inline_data = true;     // regular files may keep their tail inline
 	bool source_order = false;   // data blocks in source (tar stream) order
+	Node *packed = nullptr;      // the packed inode (fragments), not in any directory
 };
 
 Layout compute_layout(Tree &t, const XattrPlan &xp, const XattrPrefixes &pfx,

@@ -259,7 +259,7 @@ void write_node(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf)
 	if (zc) {
 		zhead = size_t(round_up(isz + at.xattr_size, 8));
 		zbytes = size_t(zindex_bytes(at.layout == DataLayout::CompressedCompact, n.size, ctx.layout.blkbits,
-					     at.meta_off + zhead));
+					     at.meta_off + zhead, whole_fragment(at.z->extents)));
 	}
 	std::vector<uint8_t> meta(zc ? zhead + zbytes + at.tail_size : isz + at.xattr_size + at.tail_size + chunkmap, 0);
 	std::span<uint8_t> m(meta);
@@ -283,6 +283,8 @@ void write_node(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf)
 		s.startblk = at.startblk;
 		s.total_blocks = uint32_t(at.nblocks);
 		s.idata_size = uint16_t(at.tail_size);
+		s.fragment = z.has_fragment();
+		s.fragmentoff = z.fragmentoff;
 		encode_zindex(ext, s, at.meta_off + zhead, m.subspan(zhead, zbytes));
 		std::copy(z.tail.begin(), z.tail.begin() + at.tail_size, meta.begin() + ptrdiff_t(zhead + zbytes));
 		pwrite_full(ctx.out_fd, meta, at.meta_off, ctx.out_path);

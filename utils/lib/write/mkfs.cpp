@@ -29,6 +29,7 @@ struct Build {
 	std::optional<uint8_t> fp_id;
 	uint64_t devt_off = 0;   // --tar=i: byte offset of the one device slot
 	uint64_t tar_bytes = 0;  // --tar=i: size of the tar (device 1)
+	Node *packed = nullptr;  // the packed inode (fragments)
 };
 
 void check_options(const MkfsOptions &o)
@@ -127,6 +128,10 @@ Superblock make_superblock(const Build &b, const Layout &l, const Tree &t)
 		}
 		if (c.ztailpacking)
 			sb.feature_incompat |= incompat::kZtailpacking;
+		if (b.packed) {
+			sb.feature_incompat |= incompat::kFragments;
+			sb.packed_nid = b.packed->at.nid;
+		}
 	}
 	sb.blkszbits = uint8_t(l.blkbits);
 	sb.root_nid = uint16_t(t.root->at.nid);
@@ -248,6 +253,8 @@ MkfsResult build_image(const MkfsOptions &o)
 	if (c.enabled()) {
 		spill.emplace(o.image);
 		compress(o, t, xp, *spill);
+		if (c.fragments || c.all_fragments)
+			b.packed = build_packed_inode(t, c, o.blkbits, o.workers ? o.workers : default_workers(), *spill);
 	}
 	auto cfgs = c.cfg_records(o.blkbits);
 	uint64_t head_extra = cfgs.size();
@@ -257,7 +264,7 @@ MkfsResult build_image(const MkfsOptions &o)
 		head_extra = b.devt_off + DeviceSlot::kSize - kSuperOffset - Superblock::kSize;
 	}
 	LayoutInput li{o.blkbits, b.epoch, head_extra, !c.legacy_index, c.enabled() && c.dedupe,
-		       o.inline_data, o.sort_none};
+		       o.inline_data, o.sort_none, b.packed};
 	Layout l = compute_layout(t, xp, b.prefixes, li);
 	out.resize(l.image_size());
 	fill(o, l, xp, out);
