@@ -182,6 +182,10 @@ bool compress_stream(const Getter &get, uint64_t size, const CompressConfig &c, 
 		size_t pad = right ? blocks * bs - bytes.size() : 0;
 		std::copy(bytes.begin(), bytes.end(), z.data.begin() + ptrdiff_t(at + pad));
 		z.blocks += blocks;
+		if (c.extent_dedupe) {  // (called right after the extent's push_back)
+			z.pcl_hash.resize(z.extents.size());
+			z.pcl_hash.back() = sha256(std::span<const uint8_t>(z.data).subspan(at, blocks * bs));
+		}
 		if (spill && z.data.size() >= kSpillPiece)
 			park(z, *spill);
 	};
@@ -232,6 +236,8 @@ bool compress_stream(const Getter &get, uint64_t size, const CompressConfig &c, 
 		add_block_data(std::span<const uint8_t>(dst).first(csize), nb, true);
 		pos += consumed;
 	}
+	if (c.extent_dedupe)
+		z.pcl_hash.resize(z.extents.size());
 	uint64_t lclusters = (size + bs - 1) / bs;
 	uint64_t index = whole_fragment(z.extents) ? 8 : 16 + 8 * lclusters;
 	return uint64_t(z.blocks) * bs + z.tail.size() + frag_cost + index < size;
@@ -377,11 +383,17 @@ void compress_files(Tree &t, const std::string &source, const CompressConfig &c,
 		if (!comp)
 			comp = std::make_unique<Compressor>(c.algs[ai], c.window_log(blkbits, ai));
 		std::optional<Sha256> h;
-		if (xp.has_fingerprint(n) && n.fingerprint.empty())
+		bool want_hash = frags || c.extent_dedupe;  // whole-file dedupe by content
+		if ((xp.has_fingerprint(n) && n.fingerprint.empty()) || want_hash)
 			h.emplace();
 		auto z = compress_node(n, c, blkbits, *comp, pcluster, h ? &*h : nullptr, frags, spill);
-		if (h && !z->flat)
-			z->fingerprint = fingerprint_value(h->finish());
+		std::optional<Sha256Digest> d;
+		if (h)
+			d = h->finish();
+		if (want_hash)
+			z->content_hash = d;
+		if (d && !z->flat && xp.has_fingerprint(n) && n.fingerprint.empty())
+			z->fingerprint = fingerprint_value(*d);
 		else if (!z->flat && xp.has_fingerprint(n))
 			z->fingerprint = n.fingerprint;  // hashed while the tar passed
 		z->alg = uint8_t(c.algs[ai].alg);

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -77,9 +78,12 @@ struct ZFile {
 	uint64_t frag_len = 0;
 	uint64_t fragmentoff = 0;
 	bool has_fragment() const { return !extents.empty() && extents.back().fragment; }
-	// -Ededupe: per pcluster (in extent order, data-area ones only), a hash
-	// of its compressed bytes; filled by compress_files.
+	// -Ededupe: per extent, the SHA-256 of its pcluster blocks as stored
+	// (all zeros for extents without blocks of their own).
 	std::vector<Sha256Digest> pcl_hash;
+	// SHA-256 of the whole content (with fragments or -Ededupe, also for
+	// flat files): identical files share their blocks.
+	std::optional<Sha256Digest> content_hash;
 };
 
 // Reads a hints file: "PCLUSTER_BYTES REGEX [ALG_INDEX]" per line, '#'

@@ -264,7 +264,7 @@ MkfsResult build_image(const MkfsOptions &o)
 		head_extra = b.devt_off + DeviceSlot::kSize - kSuperOffset - Superblock::kSize;
 	}
 	LayoutInput li{o.blkbits, b.epoch, head_extra, !c.legacy_index, c.enabled() && c.dedupe,
-		       o.inline_data, o.sort_none, b.packed};
+		       o.inline_data, o.sort_none, c.enabled() && c.extent_dedupe, b.packed};
 	Layout l = compute_layout(t, xp, b.prefixes, li);
 	out.resize(l.image_size());
 	fill(o, l, xp, out);
