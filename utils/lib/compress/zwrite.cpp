@@ -406,14 +406,19 @@ void compress_files(Tree &t, const std::string &source, const CompressConfig &c,
 	});
 }
 
-Node *build_packed_inode(Tree &t, const CompressConfig &c, unsigned blkbits, unsigned workers, Spill &spill)
+Node *build_packed_inode(Tree &t, const CompressConfig &c, unsigned blkbits, std::span<const uint8_t> head,
+			 Spill &spill)
 {
-	(void)workers;
 	// Identical fragments are stored once: key = SHA-256 of the bytes.
 	std::map<Sha256Digest, uint64_t> seen;
 	uint64_t start = spill.size(), len = 0;
 	std::vector<Spill::Extent> pieces;
 	std::vector<uint8_t> buf;
+	bool any = false;
+	if (!head.empty()) {
+		pieces.push_back(spill.append(head));
+		len += head.size();
+	}
 	for (auto &np : t.nodes) {
 		Node &n = *np;
 		if (n.kind != Kind::Regular || !n.at.z || n.at.z->flat || !n.at.z->has_fragment())
@@ -431,6 +436,7 @@ Node *build_packed_inode(Tree &t, const CompressConfig &c, unsigned blkbits, uns
 				at += e.len;
 			}
 		}
+		any = true;
 		auto [it, fresh] = seen.try_emplace(sha256(buf), len);
 		if (fresh) {
 			pieces.push_back(spill.append(buf));
@@ -440,7 +446,7 @@ Node *build_packed_inode(Tree &t, const CompressConfig &c, unsigned blkbits, uns
 		z.frag_spill.clear();
 		std::vector<uint8_t>().swap(z.frag_data);
 	}
-	if (pieces.empty())
+	if (!any)
 		return nullptr;
 	// The pieces went to the spill back to back (this loop is the only
 	// writer now): the packed content is one range of it.

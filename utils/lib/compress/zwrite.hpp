@@ -112,6 +112,9 @@ void compress_files(Tree &t, const std::string &source, const CompressConfig &c,
 // new packed inode, compresses it (without fragments) and adds it to the
 // tree as an unlinked node.  Returns it, or null when no file has a
 // fragment.  Deterministic: only node order and content decide offsets.
-Node *build_packed_inode(Tree &t, const CompressConfig &c, unsigned blkbits, unsigned workers, Spill &spill);
+// `head` goes first in the packed content (Linux 6.12 reads the long xattr
+// prefix table from the packed inode when there is one).
+Node *build_packed_inode(Tree &t, const CompressConfig &c, unsigned blkbits, std::span<const uint8_t> head,
+			 Spill &spill);
 
 }  // namespace erofs

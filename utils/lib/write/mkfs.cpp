@@ -108,7 +108,8 @@ Superblock make_superblock(const Build &b, const Layout &l, const Tree &t)
 	if (l.any_xattr_body)
 		sb.feature_compat |= compat::kXattrFilter;
 	if (!b.prefixes.longs().empty()) {
-		sb.feature_compat |= compat::kPlainXattrPfx;
+		if (!b.packed)  // (else the table is at the start of the packed inode)
+			sb.feature_compat |= compat::kPlainXattrPfx;
 		sb.feature_incompat |= incompat::kXattrPrefixes;
 	}
 	if (b.fp_id) {
@@ -142,7 +143,7 @@ Superblock make_superblock(const Build &b, const Layout &l, const Tree &t)
 	sb.uuid = b.opt.uuid ? *b.opt.uuid : random_uuid();
 	std::copy(b.opt.label.begin(), b.opt.label.end(), sb.volume_name.begin());
 	sb.xattr_prefix_count = uint8_t(b.prefixes.longs().size());
-	sb.xattr_prefix_start = uint32_t(l.prefix_off / 4);
+	sb.xattr_prefix_start = b.packed ? 0 : uint32_t(l.prefix_off / 4);
 	return sb;
 }
 
@@ -253,8 +254,18 @@ MkfsResult build_image(const MkfsOptions &o)
 	if (c.enabled()) {
 		spill.emplace(o.image);
 		compress(o, t, xp, *spill);
-		if (c.fragments || c.all_fragments)
-			b.packed = build_packed_inode(t, c, o.blkbits, o.workers ? o.workers : default_workers(), *spill);
+		if (c.fragments || c.all_fragments) {
+			// Linux 6.12 reads long xattr prefixes from the packed
+			// inode when there is one (it ignores plain_xattr_pfx):
+			// the table goes first there, xattr_prefix_start 0.
+			std::vector<uint8_t> table;
+			for (const auto &lp : b.prefixes.longs()) {
+				size_t at = table.size();
+				table.resize(at + lp.record_size(), 0);
+				lp.encode(std::span<uint8_t>(table).subspan(at));
+			}
+			b.packed = build_packed_inode(t, c, o.blkbits, table, *spill);
+		}
 	}
 	auto cfgs = c.cfg_records(o.blkbits);
 	uint64_t head_extra = cfgs.size();
