@@ -32,7 +32,9 @@ void usage(FILE *f)
 		"                           lzma (0..9, default 6), deflate (1..12, default 9)\n"
 		"  -C BYTES                 max pcluster size (multiple of the block size, up to 1 MiB)\n"
 		"  -E OPT[,OPT...]          ztailpacking, legacy-compress (full 8-byte indexes),\n"
-		"                           ^dedupe (identical compressed files get blocks each),\n"
+		"                           dedupe (also identical pclusters are stored once; ^dedupe:\n"
+		"                           identical compressed files get blocks each), fragments (file\n"
+		"                           tails in the packed inode), all-fragments (whole files there),\n"
 		"                           noinline_data or ^inline_data (no inline file tails)\n"
 		"  --tar=X                  the source is a tar stream: X = f (data copied into the image),\n"
 		"                           i (index: data stays in the tar, to be appended to the image;\n"
@@ -114,13 +116,17 @@ void parse_extended(MkfsOptions &o, const std::string &v)
 		else if (name == "legacy-compress" && !off)
 			o.compress.legacy_index = true;
 		else if (name == "dedupe")
-			o.compress.dedupe = !off;
+			o.compress.dedupe = o.compress.extent_dedupe = !off;
+		else if (name == "fragments")
+			o.compress.fragments = !off;
+		else if (name == "all-fragments")
+			o.compress.all_fragments = !off;
 		else if (name == "inline_data")
 			o.inline_data = !off;
 		else if (name == "noinline_data" && !off)
 			o.inline_data = false;
 		else
-			bad("unknown extended option '" + opt + "' (ztailpacking, legacy-compress, dedupe, inline_data)", "-E " + v);
+			bad("unknown extended option '" + opt + "' (ztailpacking, legacy-compress, dedupe, fragments, all-fragments, inline_data)", "-E " + v);
 		if (comma == std::string::npos)
 			break;
 		start = comma + 1;

@@ -39,7 +39,11 @@ with_fps "$tree" "$out/zoo-fp"
 : >"$out/data/zimgs"
 for spec in "zlz4:-zlz4" "zlz4hc-big:-zlz4hc -C65536 -Eztailpacking" \
 	"zlegacy:-zlz4hc,level=12 -Elegacy-compress" "zzstd:-zzstd -C16384" \
-	"zlzma:-zlzma -C16384" "zdeflate:-zdeflate" "zb1024:-b 1024 -zlz4hc -C4096"; do
+	"zlzma:-zlzma -C16384" "zdeflate:-zdeflate" "zb1024:-b 1024 -zlz4hc -C4096" \
+	"zfrag-lz4hc:-zlz4hc -Efragments" "zfrag-zstd:-zzstd -C16384 -Efragments" \
+	"zallfrag-lz4hc:-zlz4hc -Eall-fragments" "zallfrag-zstd:-zzstd -Eall-fragments" \
+	"zfrag-lzma:-zlzma -C16384 -Efragments,dedupe" \
+	"zfrag-legacy:-zlz4hc -C65536 -Elegacy-compress,fragments"; do
 	# shellcheck disable=SC2086
 	"$mkfs" --quiet ${spec#*:} "$out/images/${spec%%:*}.img" "$tree"
 	echo "${spec%%:*}.img" >>"$out/data/zimgs"
@@ -53,10 +57,28 @@ mkdir "$dup/dups"
 cp "$tree/sizes/f1048577" "$dup/dups/a"
 cp "$tree/sizes/f1048577" "$dup/dups/b"
 cp "$tree/sizes/zeros-300000" "$dup/dups/zeros"
+# -Ededupe: files that repeat another file's pclusters (plain random
+# blocks, then compressed text) and end differently point at them.
+cat "$tree/sizes/f1048577" >"$dup/dups/a-plus"
+echo "a different end" >>"$dup/dups/a-plus"
+for i in 1 2 3 4 5 6; do cat "$TOP/README.md" "$TOP/Documentation/testing.md"; done >"$dup/dups/text"
+{ cat "$dup/dups/text"; echo "another end"; } >"$dup/dups/text-plus"
 "$mkfs" --quiet -zlz4hc --ishare_key=trusted.erofs.fingerprint "$out/images/zdedupe.img" "$dup"
 "$mkfs" --quiet -zlz4hc -E^dedupe --ishare_key=trusted.erofs.fingerprint "$out/zdedupe-off.img" "$dup"
 (($(stat -c %s "$out/images/zdedupe.img") < $(stat -c %s "$out/zdedupe-off.img"))) ||
 	{ echo "host.sh: the deduplicated image is not smaller" >&2; exit 1; }
+# Extent dedupe, fragments and both, each with the stock module's
+# algorithms that matter most (LZ4HC, zstd); dupimgs lists them.
+: >"$out/data/dupimgs"
+for spec in "zxdedupe-lz4hc:-zlz4hc -Ededupe" "zxdedupe-zstd:-zzstd -C16384 -Ededupe" \
+	"zfragdedupe-lz4hc:-zlz4hc -Efragments,dedupe" "zfragdedupe-zstd:-zzstd -Efragments,dedupe" \
+	"zallfragdedupe-lz4hc:-zlz4hc -C16384 -Eall-fragments,dedupe"; do
+	# shellcheck disable=SC2086
+	"$mkfs" --quiet ${spec#*:} --ishare_key=trusted.erofs.fingerprint "$out/images/${spec%%:*}.img" "$dup"
+	echo "${spec%%:*}.img" >>"$out/data/dupimgs"
+done
+(($(stat -c %s "$out/images/zxdedupe-lz4hc.img") < $(stat -c %s "$out/images/zdedupe.img"))) ||
+	{ echo "host.sh: -Ededupe did not make the image smaller" >&2; exit 1; }
 with_fps "$dup" "$out/zoo-dup-fp"
 "$lib/expect.sh" "$out/zoo-dup-fp" "$out/data/zoo-dup-fp"
 

@@ -119,6 +119,7 @@ struct LRec {
 	int64_t pblk = 0;  // heads
 	uint32_t blocks = 1;
 	bool real = false; // head of a pcluster in the data area
+	bool frag = false; // head of the fragment extent
 	uint16_t d0 = 0, d1 = 0;
 	bool cblk = false;
 };
@@ -131,11 +132,15 @@ std::vector<LRec> build_records(std::span<const ZExtent> ext, const ZIndexSpec &
 	int64_t virt = int64_t(s.startblk) + s.total_blocks;
 	for (const auto &e : ext) {
 		auto &x = r[e.start >> s.blkbits];
-		x.type = e.compressed ? ltype::kHead1 : ltype::kPlain;
+		// Linux 6.12 maps a fragment with m_plen 0: its head must not
+		// be PLAIN (a plain extent longer than its pcluster is corrupt).
+		x.type = e.compressed || e.fragment ? ltype::kHead1 : ltype::kPlain;
 		x.ofs = uint16_t(e.start & (lsz - 1));
-		x.real = !e.inline_tail;
-		x.pblk = e.inline_tail ? virt : int64_t(s.startblk) + e.blk;
-		x.blocks = e.inline_tail ? 1 : e.blocks;
+		bool virt_head = e.inline_tail || e.fragment;
+		x.real = !virt_head;
+		x.frag = e.fragment;
+		x.pblk = virt_head ? virt : int64_t(s.startblk) + e.blk;
+		x.blocks = virt_head ? 1 : e.blocks;
 	}
 	if (n && s.size % lsz && r[n - 1].type == ltype::kNonhead) {  // EOF sentinel
 		r[n - 1].type = ltype::kPlain;
@@ -173,15 +178,20 @@ void encode_header(const ZIndexSpec &s, std::span<uint8_t> out)
 		adv |= zadv::kCompacted2B;
 	if (s.big)
 		adv |= zadv::kBigPcluster1 | zadv::kBigPcluster2;
-	if (s.idata_size)
+	if (s.idata_size && !s.fragment)
 		adv |= zadv::kInlinePcluster;
-	le::store<uint16_t>(out, 2, s.idata_size);
+	if (s.fragment) {
+		adv |= zadv::kFragment;  // h_fragmentoff replaces h_idata_size
+		le::store<uint32_t>(out, 0, uint32_t(s.fragmentoff));
+	} else {
+		le::store<uint16_t>(out, 2, s.idata_size);
+	}
 	le::store<uint16_t>(out, 4, adv);
 	out[6] = s.alg & 15;
 	out[7] = 0;  // lclusterbits == blkbits
 }
 
-void encode_full(const std::vector<LRec> &r, std::span<uint8_t> out)
+void encode_full(const std::vector<LRec> &r, const ZIndexSpec &s, std::span<uint8_t> out)
 {
 	for (size_t l = 0; l < r.size(); l++) {
 		auto rec = out.subspan(16 + 8 * l, 8);
@@ -192,7 +202,10 @@ void encode_full(const std::vector<LRec> &r, std::span<uint8_t> out)
 			le::store<uint16_t>(rec, 6, r[l].d1);
 		} else {
 			le::store<uint16_t>(rec, 2, r[l].ofs);
-			le::store<uint32_t>(rec, 4, r[l].real ? uint32_t(r[l].pblk) : 0);
+			// full indexes keep fragmentoff bits 32..63 in the
+			// fragment head's block address
+			uint32_t blk = r[l].real ? uint32_t(r[l].pblk) : r[l].frag ? uint32_t(s.fragmentoff >> 32) : 0;
+			le::store<uint32_t>(rec, 4, blk);
 		}
 	}
 }
@@ -231,8 +244,15 @@ void encode_compact(const std::vector<LRec> &r, const ZIndexSpec &s, uint64_t hd
 
 }  // namespace
 
-uint64_t zindex_bytes(bool compact, uint64_t size, unsigned blkbits, uint64_t hdr_pos)
+bool whole_fragment(std::span<const ZExtent> ext)
 {
+	return ext.size() == 1 && ext[0].fragment;
+}
+
+uint64_t zindex_bytes(bool compact, uint64_t size, unsigned blkbits, uint64_t hdr_pos, bool whole_frag)
+{
+	if (whole_frag)
+		return 8;
 	uint64_t n = (size + (uint64_t(1) << blkbits) - 1) >> blkbits;
 	if (!compact)
 		return 16 + 8 * n;
@@ -241,11 +261,15 @@ uint64_t zindex_bytes(bool compact, uint64_t size, unsigned blkbits, uint64_t hd
 
 void encode_zindex(std::span<const ZExtent> ext, const ZIndexSpec &s, uint64_t hdr_pos, std::span<uint8_t> out)
 {
+	if (whole_fragment(ext)) {
+		le::store<uint64_t>(out, 0, s.fragmentoff | uint64_t(1) << 63);
+		return;
+	}
 	auto r = build_records(ext, s);
 	encode_header(s, out);
 	if (!s.compact) {
 		std::fill(out.begin() + 8, out.begin() + 16, uint8_t(0));
-		encode_full(r, out);
+		encode_full(r, s, out);
 	} else {
 		encode_compact(r, s, hdr_pos, out);
 	}

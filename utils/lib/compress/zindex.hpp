@@ -41,6 +41,7 @@ struct ZExtent {
 	uint64_t len = 0;
 	bool compressed = false;  // HEAD1; otherwise PLAIN (raw bytes at offset 0)
 	bool inline_tail = false;
+	bool fragment = false;    // the tail (or whole file) in the packed inode
 	uint32_t blk = 0;
 	uint32_t blocks = 0;
 
@@ -56,10 +57,17 @@ struct ZIndexSpec {
 	uint32_t startblk = 0;     // absolute block of relative block 0
 	uint32_t total_blocks = 0; // blocks of all pclusters
 	uint16_t idata_size = 0;   // inline pcluster size (0 = none)
+	bool fragment = false;     // the last extent is in the packed inode
+	uint64_t fragmentoff = 0;  // its offset there
 };
 
-// Bytes from the map header (at hdr_pos, 8-aligned) to the end of the index.
-uint64_t zindex_bytes(bool compact, uint64_t size, unsigned blkbits, uint64_t hdr_pos);
+// Whether the whole file is one fragment: then the map header alone (its
+// top bit set, the other 63 bits the offset) replaces the index.
+bool whole_fragment(std::span<const ZExtent> ext);
+
+// Bytes from the map header (at hdr_pos, 8-aligned) to the end of the index
+// (8 when `whole_frag`: the header alone).
+uint64_t zindex_bytes(bool compact, uint64_t size, unsigned blkbits, uint64_t hdr_pos, bool whole_frag = false);
 // Writes the map header and the index (zindex_bytes() bytes).
 void encode_zindex(std::span<const ZExtent> ext, const ZIndexSpec &s, uint64_t hdr_pos, std::span<uint8_t> out);
 

@@ -6,11 +6,13 @@
 #include <fstream>
 #include <sstream>
 #include <numeric>
+#include <map>
 #include <optional>
 
 #include "base/cli.hpp"
 #include "base/digest.hpp"
 #include "base/error.hpp"
+#include "base/fsutil.hpp"
 #include "write/fill.hpp"
 #include "base/parallel.hpp"
 
@@ -145,13 +147,34 @@ void park(ZFile &z, Spill &spill)
 // block of raw bytes is stored.  With ztailpacking the last piece may stay
 // for the inode's tail.  Returns false when the file does not shrink by
 // more than its index (then it is stored flat).
+// Logical [pos, size) becomes the file's fragment: its raw bytes are
+// parked for build_packed_inode().
+void take_fragment(const Getter &get, uint64_t pos, uint64_t size, uint64_t limit, ZFile &z, Spill *spill)
+{
+	z.extents.push_back({pos, size - pos, false, false, true, 0, 0});
+	z.frag_len = size - pos;
+	for (uint64_t at = pos; at < size;) {
+		auto src = get(at, std::min(size - at, limit));
+		if (spill)
+			z.frag_spill.push_back(spill->append(src));
+		else
+			z.frag_data.insert(z.frag_data.end(), src.begin(), src.end());
+		at += src.size();
+	}
+}
+
 bool compress_stream(const Getter &get, uint64_t size, const CompressConfig &c, unsigned blkbits,
-		     Compressor &comp, ZFile &z, uint32_t pcluster, Spill *spill)
+		     Compressor &comp, ZFile &z, uint32_t pcluster, Spill *spill, bool frags)
 {
 	const uint64_t bs = uint64_t(1) << blkbits;
 	const uint64_t limit = c.extent_limit(blkbits);
-	if (size <= bs && !c.ztailpacking)
+	if (frags && c.all_fragments) {
+		take_fragment(get, 0, size, limit, z, spill);
+		return true;
+	}
+	if (size <= bs && !c.ztailpacking && !frags)
 		return false;  // a block or an inline tail either way
+	uint64_t frag_cost = 0;  // what the fragment costs, compressed on its own
 	std::vector<uint8_t> dst(pcluster);
 	auto add_block_data = [&](std::span<const uint8_t> bytes, uint32_t blocks, bool right) {
 		size_t at = z.data.size();
@@ -159,6 +182,10 @@ bool compress_stream(const Getter &get, uint64_t size, const CompressConfig &c, 
 		size_t pad = right ? blocks * bs - bytes.size() : 0;
 		std::copy(bytes.begin(), bytes.end(), z.data.begin() + ptrdiff_t(at + pad));
 		z.blocks += blocks;
+		if (c.extent_dedupe) {  // (called right after the extent's push_back)
+			z.pcl_hash.resize(z.extents.size());
+			z.pcl_hash.back() = sha256(std::span<const uint8_t>(z.data).subspan(at, blocks * bs));
+		}
 		if (spill && z.data.size() >= kSpillPiece)
 			park(z, *spill);
 	};
@@ -166,8 +193,8 @@ bool compress_stream(const Getter &get, uint64_t size, const CompressConfig &c, 
 	for (uint64_t pos = 0; pos < size;) {
 		uint64_t rem = size - pos;
 		auto src = get(pos, std::min(rem, limit));
-		if (rem <= bs && !c.ztailpacking) {  // one block either way: no need to try
-			z.extents.push_back({pos, rem, false, false, z.blocks, 1});
+		if (rem <= bs && !c.ztailpacking && !frags) {  // one block either way: no need to try
+			z.extents.push_back({pos, rem, false, false, false, z.blocks, 1});
 			add_block_data(src, 1, false);
 			break;
 		}
@@ -175,35 +202,45 @@ bool compress_stream(const Getter &get, uint64_t size, const CompressConfig &c, 
 		size_t csize = comp.destsize(src, consumed, dst, ratio);
 		ratio = csize && csize <= dst.size() ? double(consumed) / double(csize) * 1.05 : 1.0;
 		bool all = consumed == rem;
+		if (frags && all) {
+			// the rest goes to the packed inode (where its neighbours
+			// usually help it compress better than alone)
+			frag_cost = csize && csize <= dst.size() ? std::min<uint64_t>(csize, rem) : rem;
+			take_fragment(get, pos, size, limit, z, spill);
+			break;
+		}
 		bool inline_ok = c.ztailpacking && all && csize < bs;
 		uint64_t cost = inline_ok ? csize : (csize + bs - 1) / bs * bs;
 		if (csize > dst.size())  // unusable stream (see Compressor::destsize)
 			cost = UINT64_MAX;
 		if (cost >= consumed) {
 			if (c.ztailpacking && rem < bs) {
-				z.extents.push_back({pos, rem, false, true, 0, 0});
+				z.extents.push_back({pos, rem, false, true, false, 0, 0});
 				z.tail.assign(src.begin(), src.end());
 				break;
 			}
 			uint64_t cnt = std::min(bs, rem);
-			z.extents.push_back({pos, cnt, false, false, z.blocks, 1});
+			z.extents.push_back({pos, cnt, false, false, false, z.blocks, 1});
 			add_block_data(src.first(cnt), 1, false);
 			pos += cnt;
 			continue;
 		}
 		if (inline_ok) {
-			z.extents.push_back({pos, rem, true, true, 0, 0});
+			z.extents.push_back({pos, rem, true, true, false, 0, 0});
 			z.tail.assign(dst.begin(), dst.begin() + ptrdiff_t(csize));
 			z.tail_compressed = true;
 			break;
 		}
 		uint32_t nb = uint32_t((csize + bs - 1) / bs);
-		z.extents.push_back({pos, consumed, true, false, z.blocks, nb});
+		z.extents.push_back({pos, consumed, true, false, false, z.blocks, nb});
 		add_block_data(std::span<const uint8_t>(dst).first(csize), nb, true);
 		pos += consumed;
 	}
+	if (c.extent_dedupe)
+		z.pcl_hash.resize(z.extents.size());
 	uint64_t lclusters = (size + bs - 1) / bs;
-	return uint64_t(z.blocks) * bs + z.tail.size() + 16 + 8 * lclusters < size;
+	uint64_t index = whole_fragment(z.extents) ? 8 : 16 + 8 * lclusters;
+	return uint64_t(z.blocks) * bs + z.tail.size() + frag_cost + index < size;
 }
 
 // Sequential reads of one source file through a buffer of two extents,
@@ -277,6 +314,42 @@ std::vector<CompressHint> load_compress_hints(const std::string &path, const Com
 	return out;
 }
 
+namespace {
+
+// Compresses one node's content (fingerprinting it into `h` on the way).
+std::shared_ptr<ZFile> compress_node(const Node &n, const CompressConfig &c, unsigned blkbits, Compressor &comp,
+				     uint32_t pcluster, Sha256 *h, bool frags, Spill *spill)
+{
+	UniqueFd fd = open_source(n);
+	auto z = std::make_shared<ZFile>();
+	bool shrunk;
+	if (n.size <= kWholeFileLimit) {
+		std::vector<uint8_t> raw(n.size);
+		read_exact(fd.get(), raw, 0, n);
+		if (h)
+			h->update(raw);
+		std::span<const uint8_t> all(raw);
+		shrunk = compress_stream([&](uint64_t pos, uint64_t len) { return all.subspan(pos, len); },
+					 n.size, c, blkbits, comp, *z, pcluster, spill, frags);
+	} else {
+		Window win(n, fd.get(), c.extent_limit(blkbits), h);
+		shrunk = compress_stream([&](uint64_t pos, uint64_t len) { return win.get(pos, len); }, n.size,
+					 c, blkbits, comp, *z, pcluster, spill, frags);
+	}
+	if (!shrunk) {
+		*z = ZFile();  // (blocks already parked stay unused)
+		z->flat = true;
+	}
+	// The blocks still in memory join the others in the spill file.  A
+	// flat file keeps nothing: the fill step reads (and fingerprints) it
+	// again, rather than mkfs holding all incompressible content.
+	if (spill)
+		park(*z, *spill);
+	return z;
+}
+
+}  // namespace
+
 void compress_files(Tree &t, const std::string &source, const CompressConfig &c, unsigned blkbits,
 		    const XattrPlan &xp, unsigned workers, Spill *spill, std::atomic<uint64_t> *files_done,
 		    std::atomic<uint64_t> *bytes_done)
@@ -293,6 +366,7 @@ void compress_files(Tree &t, const std::string &source, const CompressConfig &c,
 	std::vector<std::vector<std::unique_ptr<Compressor>>> comps(std::max(1u, workers));
 	for (auto &v : comps)
 		v.resize(c.algs.size());
+	bool frags = c.fragments || c.all_fragments;
 	parallel_for(files.size(), workers, [&](size_t i, unsigned w) {
 		Node &n = *files[i];
 		uint32_t pcluster = c.pcluster_bytes(blkbits);
@@ -308,36 +382,18 @@ void compress_files(Tree &t, const std::string &source, const CompressConfig &c,
 		auto &comp = comps[w][ai];
 		if (!comp)
 			comp = std::make_unique<Compressor>(c.algs[ai], c.window_log(blkbits, ai));
-		UniqueFd fd = open_source(n);
 		std::optional<Sha256> h;
-		if (xp.has_fingerprint(n) && n.fingerprint.empty())
+		bool want_hash = frags || c.extent_dedupe;  // whole-file dedupe by content
+		if ((xp.has_fingerprint(n) && n.fingerprint.empty()) || want_hash)
 			h.emplace();
-		auto z = std::make_shared<ZFile>();
-		bool shrunk;
-		if (n.size <= kWholeFileLimit) {
-			std::vector<uint8_t> raw(n.size);
-			read_exact(fd.get(), raw, 0, n);
-			if (h)
-				h->update(raw);
-			std::span<const uint8_t> all(raw);
-			shrunk = compress_stream([&](uint64_t pos, uint64_t len) { return all.subspan(pos, len); },
-						 n.size, c, blkbits, *comp, *z, pcluster, spill);
-		} else {
-			Window win(n, fd.get(), c.extent_limit(blkbits), h ? &*h : nullptr);
-			shrunk = compress_stream([&](uint64_t pos, uint64_t len) { return win.get(pos, len); }, n.size,
-						 c, blkbits, *comp, *z, pcluster, spill);
-		}
-		if (!shrunk) {
-			*z = ZFile();  // (blocks already parked stay unused)
-			z->flat = true;
-		}
-		// The blocks still in memory join the others in the spill file.  A
-		// flat file keeps nothing: the fill step reads (and fingerprints) it
-		// again, rather than mkfs holding all incompressible content.
-		if (spill)
-			park(*z, *spill);
-		if (h && !z->flat)
-			z->fingerprint = fingerprint_value(h->finish());
+		auto z = compress_node(n, c, blkbits, *comp, pcluster, h ? &*h : nullptr, frags, spill);
+		std::optional<Sha256Digest> d;
+		if (h)
+			d = h->finish();
+		if (want_hash)
+			z->content_hash = d;
+		if (d && !z->flat && xp.has_fingerprint(n) && n.fingerprint.empty())
+			z->fingerprint = fingerprint_value(*d);
 		else if (!z->flat && xp.has_fingerprint(n))
 			z->fingerprint = n.fingerprint;  // hashed while the tar passed
 		z->alg = uint8_t(c.algs[ai].alg);
@@ -348,6 +404,76 @@ void compress_files(Tree &t, const std::string &source, const CompressConfig &c,
 		if (files_done)
 			++*files_done;
 	});
+}
+
+Node *build_packed_inode(Tree &t, const CompressConfig &c, unsigned blkbits, std::span<const uint8_t> head,
+			 Spill &spill)
+{
+	// Identical fragments are stored once: key = SHA-256 of the bytes.
+	std::map<Sha256Digest, uint64_t> seen;
+	uint64_t start = spill.size(), len = 0;
+	std::vector<Spill::Extent> pieces;
+	std::vector<uint8_t> buf;
+	bool any = false;
+	if (!head.empty()) {
+		pieces.push_back(spill.append(head));
+		len += head.size();
+	}
+	for (auto &np : t.nodes) {
+		Node &n = *np;
+		if (n.kind != Kind::Regular || !n.at.z || n.at.z->flat || !n.at.z->has_fragment())
+			continue;
+		// (the ZFile is shared with nothing yet: compress_files made it)
+		auto &z = const_cast<ZFile &>(*n.at.z);
+		buf.resize(z.frag_len);
+		if (z.frag_spill.empty()) {
+			buf = std::move(z.frag_data);
+		} else {
+			size_t at = 0;
+			for (const auto &e : z.frag_spill) {
+				std::span<uint8_t> part(buf.data() + at, e.len);
+				pread_full(spill.fd(), part, e.off, "temporary file");
+				at += e.len;
+			}
+		}
+		any = true;
+		auto [it, fresh] = seen.try_emplace(sha256(buf), len);
+		if (fresh) {
+			pieces.push_back(spill.append(buf));
+			len += buf.size();
+		}
+		z.fragmentoff = it->second;
+		z.frag_spill.clear();
+		std::vector<uint8_t>().swap(z.frag_data);
+	}
+	if (!any)
+		return nullptr;
+	// The pieces went to the spill back to back (this loop is the only
+	// writer now): the packed content is one range of it.
+	for (size_t i = 0; i < pieces.size(); i++)
+		if (pieces[i].off != (i ? pieces[i - 1].off + pieces[i - 1].len : pieces[0].off))
+			throw Error("packed inode content is not contiguous", "temporary file");
+	start = pieces[0].off;
+	auto node = std::make_unique<Node>();
+	Node &p = *node;
+	p.id = uint32_t(t.nodes.size());
+	p.kind = Kind::Regular;
+	p.mode = 0100000 | 0600;
+	p.nlink = 1;
+	p.size = len;
+	p.mtime = t.root ? t.root->mtime : 0;
+	p.path = "(packed inode)";
+	p.blob_fd = spill.fd();
+	p.blob_off = start;
+	Compressor comp(c.algs[0], c.window_log(blkbits, 0));
+	CompressConfig pc = c;
+	pc.ztailpacking = false;
+	auto z = compress_node(p, pc, blkbits, comp, c.pcluster_bytes(blkbits), nullptr, false, &spill);
+	z->alg = uint8_t(c.algs[0].alg);
+	z->big = c.pcluster_bytes(blkbits) > (1u << blkbits);
+	p.at.z = std::move(z);
+	t.nodes.push_back(std::move(node));
+	return &p;
 }
 
 }  // namespace erofs

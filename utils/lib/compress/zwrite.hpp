@@ -7,10 +7,12 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "base/digest.hpp"
 #include "compress/codec.hpp"
 #include "source/dir_scan.hpp"
 #include "write/spill.hpp"
@@ -35,6 +37,9 @@ struct CompressConfig {
 	bool ztailpacking = false;
 	bool legacy_index = false;    // full 8-byte index instead of compact packs
 	bool dedupe = true;           // identical files (same fingerprint) share blocks
+	bool fragments = false;       // -Efragments: file tails go to the packed inode
+	bool all_fragments = false;   // -Eall-fragments: whole files go there
+	bool extent_dedupe = false;   // -Ededupe: identical pclusters are stored once
 	uint64_t max_extent = 0;      // max decompressed bytes per extent (0: default)
 
 	bool enabled() const { return !algs.empty(); }
@@ -65,6 +70,20 @@ struct ZFile {
 	std::vector<uint8_t> tail;       // last pcluster, when it may go inline
 	bool tail_compressed = false;
 	std::string fingerprint;         // "" when the node has none
+	// The fragment (last extent, fragment == true): its raw bytes, parked
+	// in the spill file (or held in frag_data) until the packed inode is
+	// built; then fragmentoff is its offset in the packed inode.
+	std::vector<Spill::Extent> frag_spill;
+	std::vector<uint8_t> frag_data;
+	uint64_t frag_len = 0;
+	uint64_t fragmentoff = 0;
+	bool has_fragment() const { return !extents.empty() && extents.back().fragment; }
+	// -Ededupe: per extent, the SHA-256 of its pcluster blocks as stored
+	// (all zeros for extents without blocks of their own).
+	std::vector<Sha256Digest> pcl_hash;
+	// SHA-256 of the whole content (with fragments or -Ededupe, also for
+	// flat files): identical files share their blocks.
+	std::optional<Sha256Digest> content_hash;
 };
 
 // Reads a hints file: "PCLUSTER_BYTES REGEX [ALG_INDEX]" per line, '#'
@@ -87,5 +106,15 @@ void compress_files(Tree &t, const std::string &source, const CompressConfig &c,
 		    const XattrPlan &xp, unsigned workers, Spill *spill,
 		    std::atomic<uint64_t> *files_done = nullptr,
 		    std::atomic<uint64_t> *bytes_done = nullptr);
+
+// -Efragments / -Eall-fragments: gathers the fragments of every file in
+// `t` (node order, identical fragments stored once) into the content of a
+// new packed inode, compresses it (without fragments) and adds it to the
+// tree as an unlinked node.  Returns it, or null when no file has a
+// fragment.  Deterministic: only node order and content decide offsets.
+// `head` goes first in the packed content (Linux 6.12 reads the long xattr
+// prefix table from the packed inode when there is one).
+Node *build_packed_inode(Tree &t, const CompressConfig &c, unsigned blkbits, std::span<const uint8_t> head,
+			 Spill &spill);
 
 }  // namespace erofs

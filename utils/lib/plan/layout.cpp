@@ -136,10 +136,23 @@ Record plan_record(Node &n, const LayoutInput &in, Layout &l)
 	uint64_t head = (at.extended ? InodeExtended::kSize : InodeCompact::kSize) + at.xattr_size;
 	Record r{&n, head, 0, head};
 	if (n.kind == Kind::Regular && at.z && !at.z->flat) {  // (flat ones are planned as usual)
-		at.layout = in.compact_index ? DataLayout::CompressedCompact : DataLayout::CompressedFull;
+		bool compact = in.compact_index;
+		auto dd = l.zdedupe.find(&n);
+		bool refs = dd != l.zdedupe.end() && !dd->second.whole_owner;
+		if (refs)
+			compact = false;
+		if (at.z->has_fragment() && at.z->fragmentoff >> 32)
+			compact = false;  // compact indexes hold 32 bits of fragment offset
+		at.layout = compact ? DataLayout::CompressedCompact : DataLayout::CompressedFull;
 		at.nblocks = at.z->blocks;
+		if (refs) {
+			at.nblocks = 0;
+			for (size_t i = 0; i < at.z->extents.size(); i++)
+				if (!dd->second.ref[i].first)
+					at.nblocks += at.z->extents[i].blocks;
+		}
 		uint64_t ihead = round_up(r.meta, 8);  // records start 32-aligned
-		r.meta = ihead + zindex_bytes(in.compact_index, n.size, l.blkbits, ihead);
+		r.meta = ihead + zindex_bytes(compact, n.size, l.blkbits, ihead, whole_fragment(at.z->extents));
 		r.tail = at.z->tail.size();
 	} else if (n.kind == Kind::Regular && n.on_device) {
 		plan_device_chunks(n, l);
@@ -205,10 +218,101 @@ uint64_t place_all(std::vector<Record> &recs, Layout &l)
 bool same_blocks(const Node &a, const Node &b)
 {
 	const ZFile &x = *a.at.z, &y = *b.at.z;
-	return a.size == b.size && x.fingerprint == y.fingerprint && a.at.nblocks == b.at.nblocks &&
+	if (x.flat || y.flat)  // flat: the same content in the same layout
+		return x.flat && y.flat && a.size == b.size && x.content_hash == y.content_hash &&
+		       a.at.layout == b.at.layout && a.at.nblocks == b.at.nblocks && a.at.tail_size == b.at.tail_size;
+	return a.size == b.size && x.fingerprint == y.fingerprint && x.content_hash == y.content_hash &&
+	       a.at.nblocks == b.at.nblocks &&
 	       a.at.ztail_block == b.at.ztail_block && x.alg == y.alg && x.big == y.big &&
 	       x.blocks == y.blocks && x.extents == y.extents && x.tail == y.tail &&
 	       x.tail_compressed == y.tail_compressed;
+}
+
+// -Ededupe, before the records are planned: in placement order, each
+// pcluster of a compressed file is looked up among those placed before
+// (key: SHA-256 of its blocks, algorithm, compressed or plain).  Identical
+// bytes decode to identical content, so the later extent may point at the
+// earlier pcluster; a plain block read by a shorter extent still gives the
+// right prefix.  A file whose every pcluster repeats one earlier file's, in
+// the same order, simply shares that file's blocks.  (Files with a tail
+// pcluster left for the inode keep their own blocks.)
+void plan_extent_dedupe(Layout &l)
+{
+	std::unordered_map<std::string, std::pair<const Node *, uint32_t>> table;
+	for (Node *n : l.order) {
+		const auto &at = n->at;
+		if (n->kind != Kind::Regular || !at.z || at.z->flat || !at.z->tail.empty() ||
+		    at.z->pcl_hash.size() != at.z->extents.size())
+			continue;
+		const ZFile &z = *at.z;
+		ZDedupe d;
+		d.ref.assign(z.extents.size(), {nullptr, 0});
+		size_t hits = 0, with_blocks = 0;
+		for (uint32_t i = 0; i < z.extents.size(); i++) {
+			const auto &e = z.extents[i];
+			if (!e.blocks || e.inline_tail || e.fragment)
+				continue;
+			with_blocks++;
+			std::string key(reinterpret_cast<const char *>(z.pcl_hash[i].data()), z.pcl_hash[i].size());
+			key += char(z.alg);
+			key += char(e.compressed);
+			auto [it, fresh] = table.try_emplace(key, n, i);
+			if (!fresh) {
+				d.ref[i] = it->second;
+				hits++;
+			}
+		}
+		if (!hits)
+			continue;
+		const Node *o = nullptr;
+		bool whole = hits == with_blocks;
+		for (uint32_t i = 0; whole && i < z.extents.size(); i++) {
+			if (!z.extents[i].blocks)
+				continue;
+			if (!o)
+				o = d.ref[i].first;
+			whole = d.ref[i].first == o && d.ref[i].second == i;
+		}
+		if (whole && o != n && !l.zdedupe.count(o) && o->at.z->extents == z.extents)
+			d.whole_owner = o;
+		l.zdedupe.emplace(n, std::move(d));
+	}
+}
+
+// After assign_data: the shared blocks' addresses (owners come first in
+// placement order, whatever order the blocks went in).
+void resolve_extent_dedupe(Layout &l)
+{
+	auto abs_blk = [&](const Node *o, uint32_t i) {
+		auto it = l.zdedupe.find(o);
+		if (it != l.zdedupe.end() && !it->second.whole_owner)
+			return it->second.ext.at(i).blk;
+		return o->at.startblk + o->at.z->extents[i].blk;
+	};
+	for (Node *n : l.order) {
+		auto it = l.zdedupe.find(n);
+		if (it == l.zdedupe.end())
+			continue;
+		auto &d = it->second;
+		auto &at = n->at;
+		if (d.whole_owner) {
+			at.startblk = d.whole_owner->at.startblk;
+			continue;
+		}
+		d.ext = at.z->extents;
+		uint32_t own = at.startblk;
+		for (size_t i = 0; i < d.ext.size(); i++) {
+			auto &e = d.ext[i];
+			if (!e.blocks || e.inline_tail || e.fragment)
+				continue;
+			if (d.ref[i].first) {
+				e.blk = abs_blk(d.ref[i].first, d.ref[i].second);
+			} else {
+				e.blk = own;
+				own += e.blocks;
+			}
+		}
+	}
 }
 
 // Data blocks in placement order.  With `dedupe`, a compressed file whose
@@ -227,8 +331,23 @@ void assign_data(Layout &l, bool dedupe, bool source_order)
 		if (at.chunk_device)
 			continue;  // addresses on device 1 are final
 		bool z = at.layout == DataLayout::CompressedCompact || at.layout == DataLayout::CompressedFull;
-		if (dedupe && z && at.nblocks && !at.z->fingerprint.empty()) {
-			auto [it, fresh] = first.try_emplace(at.z->fingerprint, n);
+		auto dd = l.zdedupe.find(n);
+		if (dd != l.zdedupe.end() && dd->second.whole_owner) {
+			at.data_shared = true;  // startblk: resolve_extent_dedupe()
+			l.shared_blocks += at.nblocks;
+			continue;
+		}
+		if (dd != l.zdedupe.end())
+			l.shared_blocks += at.z->blocks - at.nblocks;
+		bool flat_hashed = n->kind == Kind::Regular && at.z && at.z->flat && at.z->content_hash &&
+				   (at.layout == DataLayout::FlatPlain || at.layout == DataLayout::FlatInline);
+		std::string key;
+		if (at.z && at.z->content_hash)
+			key.assign(reinterpret_cast<const char *>(at.z->content_hash->data()), at.z->content_hash->size());
+		else if (at.z)
+			key = at.z->fingerprint;
+		if (dedupe && (z || flat_hashed) && at.nblocks && !key.empty() && dd == l.zdedupe.end()) {
+			auto [it, fresh] = first.try_emplace(key, n);
 			if (!fresh && same_blocks(*it->second, *n)) {
 				at.startblk = it->second->at.startblk;
 				at.data_shared = true;
@@ -273,6 +392,8 @@ Layout compute_layout(Tree &t, const XattrPlan &xp, const XattrPrefixes &pfx,
 	l.blkbits = in.blkbits;
 	l.blksz = uint64_t(1) << in.blkbits;
 	l.order = placement_order(t);
+	if (in.packed)
+		l.order.push_back(in.packed);  // unlinked: after every reachable inode
 	l.shared_off = round_up(kSuperOffset + Superblock::kSize + in.head_extra, 4);
 	l.prefix_off = round_up(l.shared_off + xp.shared_area_size(), 4);
 	uint64_t pend = l.prefix_off;
@@ -281,12 +402,15 @@ Layout compute_layout(Tree &t, const XattrPlan &xp, const XattrPrefixes &pfx,
 	l.inode_off = round_up(pend, kSlot);
 	if (l.inode_off / kSlot > 0xFFFF)
 		l.meta_blkaddr = uint32_t(l.inode_off / l.blksz);
+	if (in.extent_dedupe)
+		plan_extent_dedupe(l);
 	std::vector<Record> recs;
 	for (size_t i = 0; i < l.order.size(); i++) {
 		Node *n = l.order[i];
 		if (n->kind == Kind::Directory)
 			n->size = dir_size(*n, unsigned(l.blksz));
-		xp.assign(*n, l.shared_off);
+		if (n != in.packed)  // (no xattrs, no fingerprint)
+			xp.assign(*n, l.shared_off);
 		l.any_xattr_body |= n->at.xattr_size != 0;
 		n->at.ino = uint32_t(i + 1);
 		if (n->kind == Kind::Regular)
@@ -296,6 +420,7 @@ Layout compute_layout(Tree &t, const XattrPlan &xp, const XattrPrefixes &pfx,
 	l.meta_end = place_all(recs, l);
 	l.data_blkaddr = round_up(l.meta_end, l.blksz) / l.blksz;
 	assign_data(l, in.dedupe, in.source_order);
+	resolve_extent_dedupe(l);
 	if (t.root->at.nid > 0xFFFF)
 		throw Error("root inode number does not fit 16 bits", t.root->path);
 	return l;

@@ -6,13 +6,26 @@
 #pragma once
 
 #include <cstdint>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "source/tree.hpp"
 #include "plan/xattr_name.hpp"
 #include "plan/xattr_plan.hpp"
+#include "compress/zindex.hpp"
 
 namespace erofs {
+
+// -Ededupe: a compressed file some of whose pclusters are byte-identical
+// to pclusters placed earlier (of this or another file): its extents point
+// there, it keeps blocks only for the others, and it gets a full index
+// (compact packs derive block addresses from their order).
+struct ZDedupe {
+	const Node *whole_owner = nullptr;  // every pcluster is this file's, in the same order
+	std::vector<std::pair<const Node *, uint32_t>> ref;  // per extent: (owner, its extent) or (null, 0)
+	std::vector<ZExtent> ext;           // final extents, blk absolute (partial sharing only)
+};
 
 struct Layout {
 	unsigned blkbits = 12;
@@ -27,6 +40,7 @@ struct Layout {
 	uint64_t total_blocks = 0;
 	uint64_t data_bytes = 0;     // regular file content bytes (for progress)
 	uint64_t shared_blocks = 0;  // blocks not written again thanks to dedupe
+	std::unordered_map<const Node *, ZDedupe> zdedupe;  // -Ededupe
 	bool any_chunked = false;
 	bool any_device = false;     // chunks on device 1 (--tar=i)
 	bool any_xattr_body = false;
@@ -42,6 +56,8 @@ struct LayoutInput {
 	bool dedupe = false;         // identical compressed files share their blocks
 	bool inline_data = true;     // regular files may keep their tail inline
 	bool source_order = false;   // data blocks in source (tar stream) order
+	bool extent_dedupe = false;  // identical pclusters are stored once (ZFile::pcl_hash)
+	Node *packed = nullptr;      // the packed inode (fragments), not in any directory
 };
 
 Layout compute_layout(Tree &t, const XattrPlan &xp, const XattrPrefixes &pfx,

@@ -72,7 +72,7 @@ void stream_flat(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf, Con
 		if (h)
 			h->update(b);
 		size_t to_data = size_t(std::min<uint64_t>(len, body > done ? body - done : 0));
-		if (to_data)
+		if (to_data && !n.at.data_shared)  // (else an identical file writes them)
 			pwrite_full(ctx.out_fd, b.first(to_data), data_off + done, ctx.out_path);
 		if (to_data < len)  // (the tail index is negative before the tail)
 			std::copy(b.begin() + to_data, b.end(), c.tail.begin() + ptrdiff_t(done + to_data - body));
@@ -143,11 +143,40 @@ void write_compressed(const Node &n, FillContext &ctx, const ZFile &z)
 	}
 }
 
+// -Ededupe with shared pclusters: only the file's own pclusters are
+// written, each where the layout put it (relative blocks of the file's
+// compressed data -> absolute blocks).
+void write_own_pclusters(const ZFile &z, const ZDedupe &d, FillContext &ctx)
+{
+	uint64_t bs = ctx.layout.blksz;
+	for (size_t i = 0; i < z.extents.size(); i++) {
+		const auto &e = z.extents[i];
+		if (!e.blocks || e.inline_tail || e.fragment || d.ref[i].first)
+			continue;
+		uint64_t from = uint64_t(e.blk) * bs, len = uint64_t(e.blocks) * bs;
+		uint64_t to = uint64_t(d.ext[i].blk) * bs;
+		uint64_t piece = 0;  // start of the current spilled piece in the file's data
+		for (const auto &sp : z.spilled) {
+			uint64_t lo = std::max(from, piece), hi = std::min(from + len, piece + sp.len);
+			if (lo < hi)
+				z.spill->copy_to({sp.off + (lo - piece), hi - lo}, ctx.out_fd, to + (lo - from), ctx.out_path);
+			piece += sp.len;
+		}
+		uint64_t lo = std::max(from, piece), hi = from + len;
+		if (lo < hi)
+			pwrite_full(ctx.out_fd, std::span<const uint8_t>(z.data).subspan(lo - piece, hi - lo),
+				    to + (lo - from), ctx.out_path);
+	}
+}
+
 void produce_content(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf, Content &c)
 {
 	if (n.kind == Kind::Regular && n.at.z && !n.at.z->flat) {
 		const ZFile &z = *n.at.z;
-		if (!n.at.data_shared)  // else an identical file writes them
+		auto dd = ctx.layout.zdedupe.find(&n);
+		if (dd != ctx.layout.zdedupe.end() && !dd->second.whole_owner)
+			write_own_pclusters(z, dd->second, ctx);
+		else if (!n.at.data_shared)  // else an identical file writes them
 			write_compressed(n, ctx, z);
 		c.fingerprint = z.fingerprint;
 		ctx.bytes_done += n.size;
@@ -278,7 +307,7 @@ void write_node(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf)
 	if (zc) {
 		zhead = size_t(round_up(isz + at.xattr_size, 8));
 		zbytes = size_t(zindex_bytes(at.layout == DataLayout::CompressedCompact, n.size, ctx.layout.blkbits,
-					     at.meta_off + zhead));
+					     at.meta_off + zhead, whole_fragment(at.z->extents)));
 	}
 	std::vector<uint8_t> meta(zc ? zhead + zbytes + at.tail_size : isz + at.xattr_size + at.tail_size + chunkmap, 0);
 	std::span<uint8_t> m(meta);
@@ -288,6 +317,10 @@ void write_node(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf)
 	if (zc) {
 		const ZFile &z = *at.z;
 		std::vector<ZExtent> ext = z.extents;
+		auto dd = ctx.layout.zdedupe.find(&n);
+		bool refs = dd != ctx.layout.zdedupe.end() && !dd->second.whole_owner;
+		if (refs)
+			ext = dd->second.ext;  // absolute blocks (full index, startblk 0)
 		if (at.ztail_block) {
 			ext.back().inline_tail = false;
 			ext.back().blk = z.blocks;
@@ -299,9 +332,11 @@ void write_node(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf)
 		s.compact = at.layout == DataLayout::CompressedCompact;
 		s.big = z.big;
 		s.alg = z.alg;
-		s.startblk = at.startblk;
+		s.startblk = refs ? 0 : at.startblk;
 		s.total_blocks = uint32_t(at.nblocks);
 		s.idata_size = uint16_t(at.tail_size);
+		s.fragment = z.has_fragment();
+		s.fragmentoff = z.fragmentoff;
 		encode_zindex(ext, s, at.meta_off + zhead, m.subspan(zhead, zbytes));
 		std::copy(z.tail.begin(), z.tail.begin() + at.tail_size, meta.begin() + ptrdiff_t(zhead + zbytes));
 		pwrite_full(ctx.out_fd, meta, at.meta_off, ctx.out_path);

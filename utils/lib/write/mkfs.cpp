@@ -29,6 +29,7 @@ struct Build {
 	std::optional<uint8_t> fp_id;
 	uint64_t devt_off = 0;   // --tar=i: byte offset of the one device slot
 	uint64_t tar_bytes = 0;  // --tar=i: size of the tar (device 1)
+	Node *packed = nullptr;  // the packed inode (fragments)
 };
 
 void check_options(const MkfsOptions &o)
@@ -107,7 +108,8 @@ Superblock make_superblock(const Build &b, const Layout &l, const Tree &t)
 	if (l.any_xattr_body)
 		sb.feature_compat |= compat::kXattrFilter;
 	if (!b.prefixes.longs().empty()) {
-		sb.feature_compat |= compat::kPlainXattrPfx;
+		if (!b.packed)  // (else the table is at the start of the packed inode)
+			sb.feature_compat |= compat::kPlainXattrPfx;
 		sb.feature_incompat |= incompat::kXattrPrefixes;
 	}
 	if (b.fp_id) {
@@ -127,6 +129,10 @@ Superblock make_superblock(const Build &b, const Layout &l, const Tree &t)
 		}
 		if (c.ztailpacking)
 			sb.feature_incompat |= incompat::kZtailpacking;
+		if (b.packed) {
+			sb.feature_incompat |= incompat::kFragments;
+			sb.packed_nid = b.packed->at.nid;
+		}
 	}
 	sb.blkszbits = uint8_t(l.blkbits);
 	sb.root_nid = uint16_t(t.root->at.nid);
@@ -137,7 +143,7 @@ Superblock make_superblock(const Build &b, const Layout &l, const Tree &t)
 	sb.uuid = b.opt.uuid ? *b.opt.uuid : random_uuid();
 	std::copy(b.opt.label.begin(), b.opt.label.end(), sb.volume_name.begin());
 	sb.xattr_prefix_count = uint8_t(b.prefixes.longs().size());
-	sb.xattr_prefix_start = uint32_t(l.prefix_off / 4);
+	sb.xattr_prefix_start = b.packed ? 0 : uint32_t(l.prefix_off / 4);
 	return sb;
 }
 
@@ -248,6 +254,18 @@ MkfsResult build_image(const MkfsOptions &o)
 	if (c.enabled()) {
 		spill.emplace(o.image);
 		compress(o, t, xp, *spill);
+		if (c.fragments || c.all_fragments) {
+			// Linux 6.12 reads long xattr prefixes from the packed
+			// inode when there is one (it ignores plain_xattr_pfx):
+			// the table goes first there, xattr_prefix_start 0.
+			std::vector<uint8_t> table;
+			for (const auto &lp : b.prefixes.longs()) {
+				size_t at = table.size();
+				table.resize(at + lp.record_size(), 0);
+				lp.encode(std::span<uint8_t>(table).subspan(at));
+			}
+			b.packed = build_packed_inode(t, c, o.blkbits, table, *spill);
+		}
 	}
 	auto cfgs = c.cfg_records(o.blkbits);
 	uint64_t head_extra = cfgs.size();
@@ -257,7 +275,7 @@ MkfsResult build_image(const MkfsOptions &o)
 		head_extra = b.devt_off + DeviceSlot::kSize - kSuperOffset - Superblock::kSize;
 	}
 	LayoutInput li{o.blkbits, b.epoch, head_extra, !c.legacy_index, c.enabled() && c.dedupe,
-		       o.inline_data, o.sort_none};
+		       o.inline_data, o.sort_none, c.enabled() && c.extent_dedupe, b.packed};
 	Layout l = compute_layout(t, xp, b.prefixes, li);
 	out.resize(l.image_size());
 	fill(o, l, xp, out);
