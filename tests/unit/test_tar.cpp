@@ -270,13 +270,20 @@ TEST_CASE("tar sources from GNU tar, bsdtar and Python round-trip (--tar=f and -
 	}
 }
 
-TEST_CASE("compressed tar streams give the same image as the plain one", "[tar][mkfs]")
+// The zoo as a plain tar (w/t.tar) and its --tar=f image (w/plain.img), the
+// reference of the compressed-stream tests.
+static void plain_tar_and_image(const TempDir &w)
 {
-	TempDir w;
 	make_zoo(w / "src", false);
 	fs::remove(w / "src/sock");
 	REQUIRE(run("tar -cf " + quote(w / "t.tar") + " -C " + quote(w / "src") + " .").status == 0);
 	REQUIRE(mkfs("--tar=f " + kFlags + quote(w / "plain.img") + " " + quote(w / "t.tar")).status == 0);
+}
+
+TEST_CASE("compressed tar streams give the same image as the plain one", "[tar][mkfs]")
+{
+	TempDir w;
+	plain_tar_and_image(w);
 	std::string plain = read_file(w / "plain.img");
 	for (std::string z : {"gzip", "zstd -q", "xz"}) {
 		INFO(z);
@@ -295,10 +302,7 @@ TEST_CASE("compressed tar streams give the same image as the plain one", "[tar][
 TEST_CASE("gzip: concatenated members are one stream; truncated and corrupt ones fail", "[tar][mkfs]")
 {
 	TempDir w;
-	make_zoo(w / "src", false);
-	fs::remove(w / "src/sock");
-	REQUIRE(run("tar -cf " + quote(w / "t.tar") + " -C " + quote(w / "src") + " .").status == 0);
-	REQUIRE(mkfs("--tar=f " + kFlags + quote(w / "plain.img") + " " + quote(w / "t.tar")).status == 0);
+	plain_tar_and_image(w);
 	std::string tar = read_file(w / "t.tar");
 	// two members, split at an odd offset, with a file name in the second header
 	size_t half = tar.size() / 2 + 7;
