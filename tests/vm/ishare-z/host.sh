@@ -115,6 +115,15 @@ mkz -zlz4hc -E^dedupe "$out/zdup-off.img" "$t/D"
 (($(stat -c %s "$out/images/zdup.img") < $(stat -c %s "$out/zdup-off.img"))) ||
 	{ echo "host.sh: zdup.img is not deduplicated" >&2; exit 1; }
 
+# Fragment layouts (mkfs.erofs++ -Efragments, -Eall-fragments): tails, or
+# whole files, of B in the packed inode
+mkz -zlz4hc -Efragments,dedupe "$out/images/zfrag.img" "$t/B"
+mkz -zlz4hc -Eall-fragments "$out/images/zallf.img" "$t/B"
+for i in zfrag zallf; do
+	"$BUILD/utils/inspect.erofs++" "$out/images/$i.img" | grep -q '^packed nid: *[1-9]' ||
+		{ echo "host.sh: $i.img has no packed inode" >&2; exit 1; }
+done
+
 for d in A B D iso amb1 amb2; do
 	(cd "$t/$d" && find . -type f -print0 | sort -z | xargs -0 sha256sum) \
 		>"$out/data/$d.sha256"
