@@ -16,7 +16,8 @@
 # skipped.  --kernel both runs each suite on every kernel it takes part in.
 #
 # --jobs N boots up to N guests at once (default 1).  Each suite's output
-# is printed whole when it ends.  Production and debug runs alternate in the
+# is printed whole when it ends.  Each kernel's suites are queued longest
+# first (by suite.conf's TIMEOUT); production and debug runs alternate in the
 # queue, so while the debug kernel is still being built (the first debug
 # run waits for it) the other guests run production suites.
 #
@@ -61,7 +62,7 @@ build=$(cd "$build" && pwd)
 # suite_conf NAME KERNEL: "DEBUG_KERNEL DEBUG_ONLY" flags, then EXPECT_FAIL
 suite_conf() {
 	local dir=$here/$1
-	[[ -f $dir/suite.conf ]] || { echo "00"; echo; return; }
+	[[ -f $dir/suite.conf ]] || { echo "00"; echo; echo 300; return; }
 	(
 		# shellcheck disable=SC2034 # read by suite.conf
 		QUICK=0
@@ -71,6 +72,7 @@ suite_conf() {
 		source "$dir/suite.conf"
 		echo "${DEBUG_KERNEL:-0}${DEBUG_ONLY:-0}"
 		echo "${EXPECT_FAIL:-}"
+		echo "${TIMEOUT:-300}"
 	)
 }
 
@@ -91,9 +93,10 @@ for k in "${kernels[@]}"; do
 			continue
 		fi
 		expect[$k/$n]=$(sed -n 2p <<<"$conf")
-		list+=("$k/$n")
+		list+=("$(sed -n 3p <<<"$conf") $k/$n")
 	done
-	lists+=("${list[*]}")
+	# longest first, by TIMEOUT (a fair guess), so that the last runs are short
+	lists+=("$(printf '%s\n' "${list[@]}" | sort -s -k1,1nr | cut -d' ' -f2 | tr '\n' ' ')")
 done
 queue=()
 read -r -a q0 <<<"${lists[0]:-}"
