@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <random>
 #include <sstream>
@@ -330,6 +331,20 @@ std::vector<std::string> list_dir(const std::string &dir)
 		v.push_back(e.path().filename());
 	std::sort(v.begin(), v.end());
 	return v;
+}
+
+std::string peer_tool(const std::string &name, PeerUse use)
+{
+	const char *p = std::getenv("EROFS_PEER_PREFIX");
+	std::string bin = std::string(p && *p ? p : "/opt/erofs-utils-1.9.3") + "/bin/" + name;
+	if (access(bin.c_str(), X_OK) == 0)
+		return bin;
+	if (use == PeerUse::Required)
+		std::cout << "erofs-utils peer not found: no executable " << bin
+			  << " (set EROFS_PEER_PREFIX); test skipped\n";
+	else
+		std::cout << "no executable " << bin << " (set EROFS_PEER_PREFIX): the erofs-utils checks are left out\n";
+	return "";
 }
 
 }  // namespace testutil

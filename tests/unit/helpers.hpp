@@ -56,4 +56,12 @@ void write_bytes(const std::string &path, const std::vector<uint8_t> &b);
 // Names of files left in a directory.
 std::vector<std::string> list_dir(const std::string &dir);
 
+// erofs-utils 1.9.3, the peer: its tool NAME under $EROFS_PEER_PREFIX/bin
+// (default /opt/erofs-utils-1.9.3), or "" when it is not installed.  A test
+// that needs it says "erofs-utils peer not found", which ctest counts as
+// skipped (tests/unit/CMakeLists.txt); a test whose peer checks are an
+// extra only says they were left out, so its own checks still count.
+enum class PeerUse { Required, Optional };
+std::string peer_tool(const std::string &name, PeerUse use);
+
 }  // namespace testutil

@@ -22,22 +22,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string peer_prefix()
-{
-	const char *p = std::getenv("EROFS_PEER_PREFIX");
-	return p && *p ? p : "/opt/erofs-utils-1.9.3";
-}
-
-// The peer's tool NAME, or "" (after saying so) when it is not installed.
+// The peer's tool NAME, or "" (after saying so: ctest skips) when it is not installed.
 std::string peer(const std::string &name)
 {
-	std::string bin = peer_prefix() + "/bin/" + name;
-	if (access(bin.c_str(), X_OK) != 0) {
-		std::cout << "erofs-utils peer not found: no executable " << bin
-			  << " (set EROFS_PEER_PREFIX); test skipped\n";
-		return "";
-	}
-	return bin;
+	return peer_tool(name, PeerUse::Required);
 }
 
 // Removes every xattr with an empty value, and every default ACL, under DIR.
