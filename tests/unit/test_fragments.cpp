@@ -17,6 +17,7 @@
 #include "read/image.hpp"
 #include "read/content.hpp"
 #include "read/dir_read.hpp"
+#include "compress/zindex.hpp"
 
 using namespace testutil;
 namespace fs = std::filesystem;
@@ -138,7 +139,8 @@ TEST_CASE("fragments, all-fragments and dedupe images read back exactly", "[comp
 			      "-zzstd -Eall-fragments", "-zlzma -Efragments,dedupe", "-zdeflate -Eall-fragments,dedupe",
 			      "-zlz4 -Efragments -C65536", "-zlz4hc -Efragments,dedupe -C16384",
 			      "-zzstd -Efragments,dedupe -Elegacy-compress", "-zlz4hc -Efragments,ztailpacking",
-			      "-zzstd -Eall-fragments -C65536"})
+			      "-zzstd -Eall-fragments -C65536", "-zlz4hc -Efragments=16384,dedupe",
+			      "-zzstd -Eall-fragments=8192,dedupe", "-zlz4hc -Efragments=4096"})
 		roundtrip(t, o, true);
 	for (const char *o : {"-zlz4hc -Ededupe", "-zzstd -Ededupe", "-zlz4hc -Ededupe,ztailpacking -C16384"})
 		roundtrip(t, o, false);
@@ -226,4 +228,133 @@ TEST_CASE("fragments and dedupe make images smaller", "[compress][fragments][ded
 	erofs::Image img(t / "d.img");
 	CHECK(erofs::lookup(img, "/big/sub/rep_plus").layout == unsigned(erofs::DataLayout::CompressedFull));
 	CHECK(erofs::lookup(img, "/big/rep").layout == unsigned(erofs::DataLayout::CompressedCompact));
+}
+
+namespace {
+
+uint64_t max_plen(const erofs::ZMap &m)
+{
+	uint64_t p = 0;
+	for (const auto &e : m.extents)
+		p = std::max(p, e.plen);
+	return p;
+}
+
+bool whole_frag(const erofs::ZMap &m)
+{
+	return m.extents.size() == 1 && m.extents[0].fragment;
+}
+
+}  // namespace
+
+TEST_CASE("the packed inode: 64 KiB pclusters, small files whole, incompressible tails too",
+	  "[compress][fragments]")
+{
+	TempDir t;
+	std::string d = t / "src";
+	fs::create_directories(d);
+	for (size_t n : {100u, 20000u, 65536u, 65537u, 200000u})
+		write_file(d + "/w" + std::to_string(n), words(n, uint32_t(n)));
+	write_file(d + "/rand_a", random_bytes(3000, 1));
+	write_file(d + "/rand_b", random_bytes(3000, 1));
+	write_file(d + "/rand30k", random_bytes(30000, 2));
+	write_file(d + "/rand100k", random_bytes(100000, 3));
+	write_file(d + "/rand3m", random_bytes(3u << 20, 4));
+	auto build = [&](const std::string &opts) {
+		INFO(opts);
+		auto r = mkfs(opts + " -T0 -Uclear " + quote(t / "i.img") + " " + quote(d));
+		INFO(r.err);
+		REQUIRE(r.status == 0);
+		return fs::file_size(t / "i.img");
+	};
+	auto check_reads = [&](const erofs::Image &img) {
+		for (auto &e : fs::directory_iterator(d)) {
+			auto data = read_file(e.path().string());
+			std::string p = "/";
+			p += e.path().filename().string();  // ("/" + s: a GCC 12 -Wrestrict false alarm)
+			CHECK(erofs::hash_content(img, erofs::lookup(img, p)) ==
+			      erofs::sha256({reinterpret_cast<const uint8_t *>(data.data()), data.size()}));
+		}
+		auto f = inspect("--fsck " + quote(t / "i.img"));
+		INFO(f.out + f.err);
+		CHECK(f.status == 0);
+		std::string fsck = peer_fsck();
+		if (fsck.empty())
+			return;
+		fs::remove_all(t / "peer");
+		fs::create_directories(t / "peer");
+		auto x = run(quote(fsck) + " --extract=" + quote(t / "peer") + " --path=/ " + quote(t / "i.img"));
+		INFO(x.out + x.err);
+		REQUIRE(x.status == 0);
+		CHECK(diff_contents(d, t / "peer") == "");
+	};
+	auto zmap = [](const erofs::Image &img, const char *p) {
+		return erofs::read_zmap(img, erofs::lookup(img, p));
+	};
+
+	SECTION("default: 64 KiB packed pclusters, files up to 64 KiB whole")
+	{
+		uint64_t def = build("-zlz4hc -Efragments");
+		erofs::Image img(t / "i.img");
+		check_reads(img);
+		auto packed = erofs::read_inode(img, img.sb().packed_nid);
+		auto pm = erofs::read_zmap(img, packed);
+		CHECK((pm.advise & erofs::zadv::kBigPcluster1));
+		CHECK(max_plen(pm) > 4096);
+		CHECK(max_plen(pm) <= 65536);
+		for (const char *p : {"/w100", "/w20000", "/w65536", "/rand_a", "/rand30k"}) {
+			INFO(p);
+			CHECK(whole_frag(zmap(img, p)));
+		}
+		for (const char *p : {"/w65537", "/w200000", "/rand100k"}) {
+			INFO(p);
+			auto m = zmap(img, p);
+			CHECK_FALSE(whole_frag(m));
+			REQUIRE_FALSE(m.extents.empty());
+			CHECK(m.extents.back().fragment);
+		}
+		// identical incompressible files: one copy in the packed inode
+		CHECK(zmap(img, "/rand_a").fragmentoff == zmap(img, "/rand_b").fragmentoff);
+		// a big incompressible file: a fragment would save less than
+		// its index costs
+		auto big = erofs::lookup(img, "/rand3m");
+		CHECK_FALSE(big.compressed());
+
+		uint64_t one = build("-zlz4hc -Efragments=4096");
+		erofs::Image img1(t / "i.img");
+		check_reads(img1);
+		auto pm1 = erofs::read_zmap(img1, erofs::read_inode(img1, img1.sb().packed_nid));
+		CHECK(max_plen(pm1) == 4096);
+		CHECK_FALSE(whole_frag(zmap(img1, "/w20000")));
+		CHECK(whole_frag(zmap(img1, "/w100")));
+		CHECK(def < one);
+	}
+	SECTION("-Efragments=BYTES and -Eall-fragments=BYTES set the packed pcluster")
+	{
+		build("-zzstd -Efragments=16384,dedupe");
+		erofs::Image img(t / "i.img");
+		check_reads(img);
+		auto pm = erofs::read_zmap(img, erofs::read_inode(img, img.sb().packed_nid));
+		CHECK(max_plen(pm) > 4096);
+		CHECK(max_plen(pm) <= 16384);
+		CHECK(whole_frag(zmap(img, "/w100")));
+		CHECK_FALSE(whole_frag(zmap(img, "/rand30k")));  // above 16 KiB, does not shrink
+
+		build("-zlz4hc -Eall-fragments=8192");
+		erofs::Image img2(t / "i.img");
+		check_reads(img2);
+		auto pm2 = erofs::read_zmap(img2, erofs::read_inode(img2, img2.sb().packed_nid));
+		CHECK(max_plen(pm2) <= 8192);
+		CHECK(whole_frag(zmap(img2, "/w200000")));
+	}
+	SECTION("bad values are refused")
+	{
+		for (const char *o : {"-zlz4hc -Efragments=1000", "-zlz4hc -Efragments=x", "-zlz4hc -Ededupe=4096",
+				      "-zlz4hc -E^fragments=4096", "-Efragments=4096", "-zlz4hc -b 512 -Efragments=1048576"}) {
+			INFO(o);
+			auto r = mkfs(std::string(o) + " " + quote(t / "bad.img") + " " + quote(d));
+			CHECK(r.status != 0);
+			CHECK_FALSE(r.err.empty());
+		}
+	}
 }

@@ -34,8 +34,11 @@ void usage(FILE *f)
 		"  -E OPT[,OPT...]          ztailpacking, legacy-compress (full 8-byte indexes),\n"
 		"                           dedupe (also identical pclusters are stored once; ^dedupe:\n"
 		"                           identical compressed files get blocks each), fragments (file\n"
-		"                           tails in the packed inode), all-fragments (whole files there),\n"
-		"                           noinline_data or ^inline_data (no inline file tails)\n"
+		"                           tails and files up to 64 KiB in the packed inode),\n"
+		"                           all-fragments (all files whole there); fragments=BYTES or\n"
+		"                           all-fragments=BYTES: the packed inode's pcluster size (and\n"
+		"                           that limit; default 64 KiB or -C if larger), noinline_data\n"
+		"                           or ^inline_data (no inline file tails)\n"
 		"  --tar=X                  the source is a tar stream: X = f (data copied into the image),\n"
 		"                           i (index: data stays in the tar, to be appended to the image;\n"
 		"                           512-byte blocks), headerball (headers only; files read as zeros)\n"
@@ -111,6 +114,17 @@ void parse_extended(MkfsOptions &o, const std::string &v)
 		std::string opt = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
 		bool off = !opt.empty() && opt[0] == '^';
 		std::string name = off ? opt.substr(1) : opt;
+		std::string arg;  // NAME=ARG
+		if (auto eq = name.find('='); eq != std::string::npos) {
+			arg = name.substr(eq + 1);
+			name.resize(eq);
+			if (off || (name != "fragments" && name != "all-fragments"))
+				bad("extended option '" + opt + "' takes no value", "-E " + v);
+			auto n = parse_int(arg, 512, 1 << 20);
+			if (!n)
+				bad("invalid number", "-E " + opt);
+			o.compress.packed_pcluster = uint32_t(*n);
+		}
 		if (name == "ztailpacking")
 			o.compress.ztailpacking = !off;
 		else if (name == "legacy-compress" && !off)

@@ -60,11 +60,20 @@ unsigned CompressConfig::window_log(unsigned blkbits, unsigned idx) const
 	}
 }
 
+uint32_t CompressConfig::packed_pcluster_bytes(unsigned blkbits) const
+{
+	if (packed_pcluster)
+		return packed_pcluster;
+	return std::max(pcluster_bytes(blkbits), kDefaultPackedPcluster);
+}
+
 uint32_t CompressConfig::max_pcluster_bytes(unsigned blkbits) const
 {
 	uint32_t m = pcluster_bytes(blkbits);
 	for (const auto &h : hints)
 		m = std::max(m, h.pcluster);
+	if (fragments || all_fragments)
+		m = std::max(m, packed_pcluster_bytes(blkbits));
 	return m;
 }
 
@@ -168,7 +177,10 @@ bool compress_stream(const Getter &get, uint64_t size, const CompressConfig &c, 
 {
 	const uint64_t bs = uint64_t(1) << blkbits;
 	const uint64_t limit = c.extent_limit(blkbits);
-	if (frags && c.all_fragments) {
+	// Whole files: with -Eall-fragments all of them, with -Efragments
+	// those that fit one pcluster of the packed inode (where their
+	// neighbours help them compress, and no block is padded for them).
+	if (frags && (c.all_fragments || size <= c.packed_pcluster_bytes(blkbits))) {
 		take_fragment(get, 0, size, limit, z, spill);
 		return true;
 	}
@@ -240,7 +252,12 @@ bool compress_stream(const Getter &get, uint64_t size, const CompressConfig &c, 
 		z.pcl_hash.resize(z.extents.size());
 	uint64_t lclusters = (size + bs - 1) / bs;
 	uint64_t index = whole_fragment(z.extents) ? 8 : 16 + 8 * lclusters;
-	return uint64_t(z.blocks) * bs + z.tail.size() + frag_cost + index < size;
+	// Stored flat instead, the file's tail would take up to a block more:
+	// a block of its own, the space it leaves unused in the metadata, or
+	// a copy per identical file (inline tails are never shared), while an
+	// incompressible fragment costs its bytes once.
+	uint64_t flat_tail = z.has_fragment() ? bs : 0;
+	return uint64_t(z.blocks) * bs + z.tail.size() + frag_cost + index < size + flat_tail;
 }
 
 // Sequential reads of one source file through a buffer of two extents,
@@ -468,9 +485,10 @@ Node *build_packed_inode(Tree &t, const CompressConfig &c, unsigned blkbits, std
 	Compressor comp(c.algs[0], c.window_log(blkbits, 0));
 	CompressConfig pc = c;
 	pc.ztailpacking = false;
-	auto z = compress_node(p, pc, blkbits, comp, c.pcluster_bytes(blkbits), nullptr, false, &spill);
+	uint32_t pcl = c.packed_pcluster_bytes(blkbits);
+	auto z = compress_node(p, pc, blkbits, comp, pcl, nullptr, false, &spill);
 	z->alg = uint8_t(c.algs[0].alg);
-	z->big = c.pcluster_bytes(blkbits) > (1u << blkbits);
+	z->big = pcl > (1u << blkbits);
 	p.at.z = std::move(z);
 	t.nodes.push_back(std::move(node));
 	return &p;

@@ -37,14 +37,20 @@ struct CompressConfig {
 	bool ztailpacking = false;
 	bool legacy_index = false;    // full 8-byte index instead of compact packs
 	bool dedupe = true;           // identical files (same fingerprint) share blocks
-	bool fragments = false;       // -Efragments: file tails go to the packed inode
+	bool fragments = false;       // -Efragments: file tails (and whole files up to
+	                              // the packed pcluster size) go to the packed inode
 	bool all_fragments = false;   // -Eall-fragments: whole files go there
+	uint32_t packed_pcluster = 0; // -Efragments=BYTES: pcluster of the packed inode
+	                              // (0: kDefaultPackedPcluster, at least `pcluster`)
 	bool extent_dedupe = false;   // -Ededupe: identical pclusters are stored once
 	uint64_t max_extent = 0;      // max decompressed bytes per extent (0: default)
 
 	bool enabled() const { return !algs.empty(); }
 	uint32_t pcluster_bytes(unsigned blkbits) const { return pcluster ? pcluster : 1u << blkbits; }
 	uint32_t max_pcluster_bytes(unsigned blkbits) const;
+	// The packed inode's pcluster; with -Efragments also the size up to
+	// which whole files go to the packed inode.
+	uint32_t packed_pcluster_bytes(unsigned blkbits) const;
 	uint64_t extent_limit(unsigned blkbits) const;
 	unsigned zstd_window_log(unsigned blkbits) const;
 	unsigned lzma_dict_log(unsigned blkbits) const;
@@ -85,6 +91,11 @@ struct ZFile {
 	// flat files): identical files share their blocks.
 	std::optional<Sha256Digest> content_hash;
 };
+
+// The packed inode's default pcluster: its fragments (many small files and
+// tails) compress far better together in 64 KiB than in one block each,
+// and a read decompresses at most 64 KiB more than the fragment.
+inline constexpr uint32_t kDefaultPackedPcluster = 64u << 10;
 
 // Reads a hints file: "PCLUSTER_BYTES REGEX [ALG_INDEX]" per line, '#'
 // comments.  Throws Error naming the file and line.

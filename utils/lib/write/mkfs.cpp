@@ -46,6 +46,15 @@ void check_options(const MkfsOptions &o)
 			    "-C " + std::to_string(c.pcluster));
 	if (c.pcluster && (c.pcluster >> o.blkbits) >= kCblkcnt)
 		throw Error("pcluster of 2048 or more blocks cannot be indexed", "-C " + std::to_string(c.pcluster));
+	if (c.packed_pcluster) {
+		std::string what = "-E fragments=" + std::to_string(c.packed_pcluster);
+		if (!c.enabled())
+			throw Error("fragments need compression", what);
+		if (c.packed_pcluster % (1u << o.blkbits) || c.packed_pcluster > kMaxPclusterBytes)
+			throw Error("pcluster size must be a multiple of the block size up to 1 MiB", what);
+		if ((c.packed_pcluster >> o.blkbits) >= kCblkcnt)
+			throw Error("pcluster of 2048 or more blocks cannot be indexed", what);
+	}
 }
 
 void register_prefixes(Build &b)
