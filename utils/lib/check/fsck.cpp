@@ -51,6 +51,8 @@ public:
 
 private:
 	static constexpr size_t kWindow = 256;
+	static constexpr size_t kWakeFiles = 32;
+	static constexpr uint64_t kWakeBytes = 1u << 20;
 
 	void visit(const WalkItem &w);
 	void push(FileJob &&job);
@@ -79,6 +81,10 @@ private:
 	std::mutex q_mu_;
 	std::condition_variable q_cv_;
 	std::vector<FileJob> heap_;  // largest first
+	uint64_t pending_bytes_ = 0;  // content bytes in heap_
+	unsigned idle_ = 0;           // workers waiting for work
+	// Enough queued to wake an idle worker.
+	bool ready() const { return heap_.size() >= kWakeFiles || pending_bytes_ >= kWakeBytes; }
 	bool closed_ = false;
 	bool stop_ = false;
 	std::exception_ptr failure_;
@@ -108,9 +114,11 @@ void Checker::push(FileJob &&job)
 		if (stop_)
 			return;  // a worker failed: run() rethrows
 		if (heap_.size() < kWindow) {
+			pending_bytes_ += job.ino.size;
 			heap_.push_back(std::move(job));
 			std::push_heap(heap_.begin(), heap_.end(), smaller);
-			q_cv_.notify_one();
+			if (idle_ && ready())
+				q_cv_.notify_one();
 			return;
 		}
 	}
@@ -118,11 +126,15 @@ void Checker::push(FileJob &&job)
 	FileJob big;
 	{
 		std::lock_guard<std::mutex> g(q_mu_);
+		pending_bytes_ += job.ino.size;
 		heap_.push_back(std::move(job));
 		std::push_heap(heap_.begin(), heap_.end(), smaller);
 		std::pop_heap(heap_.begin(), heap_.end(), smaller);
 		big = std::move(heap_.back());
 		heap_.pop_back();
+		pending_bytes_ -= big.ino.size;
+		if (idle_)
+			q_cv_.notify_one();
 	}
 	check_file(big);
 }
@@ -130,13 +142,19 @@ void Checker::push(FileJob &&job)
 bool Checker::pop(FileJob &job, bool wait)
 {
 	std::unique_lock<std::mutex> lk(q_mu_);
-	if (wait)
-		q_cv_.wait(lk, [this] { return stop_ || closed_ || !heap_.empty(); });
+	if (wait && heap_.empty()) {
+		// Wait for a batch, not for each file: a wake-up per small file
+		// costs more than checking it.
+		idle_++;
+		q_cv_.wait(lk, [this] { return stop_ || closed_ || ready(); });
+		idle_--;
+	}
 	if (stop_ || heap_.empty())
 		return false;
 	std::pop_heap(heap_.begin(), heap_.end(), smaller);
 	job = std::move(heap_.back());
 	heap_.pop_back();
+	pending_bytes_ -= job.ino.size;
 	return true;
 }
 
