@@ -39,7 +39,7 @@ struct Message {
 // The walk and the content checks run at the same time: the walk (on the
 // calling thread) queues each regular file, the workers take them largest
 // first.  The queue holds at most kWindow files; when it is full the
-// walking thread checks the largest one itself, so N workers keep N
+// walking thread checks the smallest one itself, so N workers keep N
 // threads busy and memory stays bounded whatever the tree's size.  The
 // walk reads inodes by pread a block at a time (Image::meta), which holds
 // a small file's inline tail too: the job takes it along, and the worker
@@ -50,7 +50,7 @@ public:
 	FsckReport run();
 
 private:
-	static constexpr size_t kWindow = 256;
+	static constexpr size_t kWindow = 64;
 	static constexpr size_t kWakeFiles = 32;
 	static constexpr uint64_t kWakeBytes = 1u << 20;
 
@@ -122,21 +122,28 @@ void Checker::push(FileJob &&job)
 			return;
 		}
 	}
-	// Full: the walking thread takes a turn at the checks.
-	FileJob big;
+	// Full: the walking thread takes a turn at the checks, with the
+	// smallest file, so that it is soon back to walking and the workers
+	// keep the large ones.
+	FileJob small;
 	{
 		std::lock_guard<std::mutex> g(q_mu_);
-		pending_bytes_ += job.ino.size;
-		heap_.push_back(std::move(job));
-		std::push_heap(heap_.begin(), heap_.end(), smaller);
-		std::pop_heap(heap_.begin(), heap_.end(), smaller);
-		big = std::move(heap_.back());
-		heap_.pop_back();
-		pending_bytes_ -= big.ino.size;
+		size_t k = 0;
+		for (size_t i = 1; i < heap_.size(); i++)
+			if (smaller(heap_[i], heap_[k]))
+				k = i;
+		if (smaller(job, heap_[k])) {
+			small = std::move(job);
+		} else {
+			small = std::move(heap_[k]);
+			pending_bytes_ += job.ino.size - small.ino.size;
+			heap_[k] = std::move(job);
+			std::make_heap(heap_.begin(), heap_.end(), smaller);
+		}
 		if (idle_)
 			q_cv_.notify_one();
 	}
-	check_file(big);
+	check_file(small);
 }
 
 bool Checker::pop(FileJob &job, bool wait)
