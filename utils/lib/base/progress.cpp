@@ -22,8 +22,19 @@ std::string human_bytes(uint64_t b)
 
 Progress::Progress(bool enabled, const std::atomic<uint64_t> &files, uint64_t files_total,
 		   const std::atomic<uint64_t> &bytes, uint64_t bytes_total, std::FILE *out)
-	: enabled_(enabled), files_(files), files_total_(files_total), bytes_(bytes),
-	  bytes_total_(bytes_total), out_(out)
+	: enabled_(enabled), files_(files), files_total_(fixed_files_), bytes_(bytes), bytes_total_(fixed_bytes_),
+	  out_(out)
+{
+	fixed_files_ = files_total;
+	fixed_bytes_ = bytes_total;
+	if (enabled_)
+		thread_ = std::thread([this] { loop(); });
+}
+
+Progress::Progress(bool enabled, const std::atomic<uint64_t> &files, const std::atomic<uint64_t> &files_total,
+		   const std::atomic<uint64_t> &bytes, const std::atomic<uint64_t> &bytes_total, std::FILE *out)
+	: enabled_(enabled), files_(files), files_total_(files_total), bytes_(bytes), bytes_total_(bytes_total),
+	  out_(out)
 {
 	if (enabled_)
 		thread_ = std::thread([this] { loop(); });
@@ -47,8 +58,8 @@ Progress::~Progress()
 void Progress::print() const
 {
 	std::fprintf(out_, "\rfiles %llu/%llu, bytes %s/%s   ", (unsigned long long)files_.load(),
-		    (unsigned long long)files_total_, human_bytes(bytes_.load()).c_str(),
-		    human_bytes(bytes_total_).c_str());
+		    (unsigned long long)files_total_.load(), human_bytes(bytes_.load()).c_str(),
+		    human_bytes(bytes_total_.load()).c_str());
 	std::fflush(out_);
 }
 

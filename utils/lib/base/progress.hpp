@@ -16,6 +16,9 @@ class Progress {
 public:
 	Progress(bool enabled, const std::atomic<uint64_t> &files, uint64_t files_total,
 		 const std::atomic<uint64_t> &bytes, uint64_t bytes_total, std::FILE *out = stdout);
+	// Totals that grow while the work runs (a walk still finding files).
+	Progress(bool enabled, const std::atomic<uint64_t> &files, const std::atomic<uint64_t> &files_total,
+		 const std::atomic<uint64_t> &bytes, const std::atomic<uint64_t> &bytes_total, std::FILE *out);
 	~Progress();  // prints the final line
 	Progress(const Progress &) = delete;
 	Progress &operator=(const Progress &) = delete;
@@ -26,9 +29,10 @@ private:
 
 	bool enabled_;
 	const std::atomic<uint64_t> &files_;
-	uint64_t files_total_;
+	const std::atomic<uint64_t> &files_total_;
 	const std::atomic<uint64_t> &bytes_;
-	uint64_t bytes_total_;
+	const std::atomic<uint64_t> &bytes_total_;
+	std::atomic<uint64_t> fixed_files_{0}, fixed_bytes_{0};  // the constant totals
 	std::FILE *out_;
 	std::mutex mu_;
 	std::condition_variable cv_;

@@ -1,6 +1,6 @@
 // --fsck: superblock (checked on open), tree walk, dirents, xattrs, every
 // data extent read once; optionally every fingerprint recomputed.  File
-// contents are checked in parallel.
+// contents are checked by the workers while the walk goes on.
 #pragma once
 
 #include <cstdint>

@@ -21,11 +21,28 @@ std::vector<uint8_t> &stream_buffer()
 
 }  // namespace
 
-Sha256Digest hash_content(const Image &img, const InodeInfo &ino, std::atomic<uint64_t> *done)
+InlineTail inline_tail(const Image &img, const InodeInfo &ino)
+{
+	if (ino.compressed() || ino.layout != unsigned(DataLayout::FlatInline) || !ino.size)
+		return {};
+	uint64_t bs = img.blksz();
+	return {ino.inline_off, ino.size - (ino.size - 1) / bs * bs};
+}
+
+Sha256Digest hash_content(const Image &img, const InodeInfo &ino, std::atomic<uint64_t> *done,
+			  std::span<const uint8_t> tail)
 {
 	constexpr uint64_t kStep = 64u << 20;
 	Sha256 h;
+	InlineTail t = tail.empty() ? InlineTail{} : inline_tail(img, ino);
 	for_each_extent(img, ino, [&](const Extent &e) {
+		if (!e.hole && t.len && e.pos == ino.size - t.len && e.phys == t.off && e.len == t.len &&
+		    tail.size() == t.len) {
+			h.update(tail);
+			if (done)
+				*done += e.len;
+			return;
+		}
 		if (!e.hole) {
 			img.stream(e.data, stream_buffer(), [&](std::span<const uint8_t> p) { h.update(p); });
 			if (done)

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "base/digest.hpp"
@@ -14,7 +15,17 @@ namespace erofs {
 // SHA-256 of the whole logical content; `done`, when given, counts the
 // bytes hashed so far (holes too, in 64 MiB steps: a huge sparse file
 // shows progress).
-Sha256Digest hash_content(const Image &img, const InodeInfo &ino, std::atomic<uint64_t> *done = nullptr);
+// `tail`, when not empty, is the inline tail of an uncompressed
+// flat-inline file, already read by the caller (it is used instead of
+// reading the image again).
+Sha256Digest hash_content(const Image &img, const InodeInfo &ino, std::atomic<uint64_t> *done = nullptr,
+			  std::span<const uint8_t> tail = {});
+// The inline tail of an uncompressed flat-inline file: its position and
+// length (0 when the file has none).
+struct InlineTail {
+	uint64_t off = 0, len = 0;
+};
+InlineTail inline_tail(const Image &img, const InodeInfo &ino);
 // Reads every data byte once (crc32c over it) without hashing.
 uint32_t touch_content(const Image &img, const InodeInfo &ino, std::atomic<uint64_t> *done = nullptr);
 // The stored fingerprint value (39 bytes) if the inode has one.

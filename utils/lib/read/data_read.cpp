@@ -271,9 +271,8 @@ std::vector<uint8_t> read_all(const Image &img, const InodeInfo &ino)
 		throw Error("size larger than the image", where_nid(ino.nid));
 	std::vector<uint8_t> out(ino.size, 0);
 	for_each_extent(img, ino, [&](const Extent &e) {
-		if (!e.hole) {
-			std::copy(e.data.begin(), e.data.end(), out.begin() + e.pos);
-		}
+		if (!e.hole)
+			img.copy_out(e.data, std::span<uint8_t>(out).subspan(e.pos, e.data.size()));
 	});
 	return out;
 }

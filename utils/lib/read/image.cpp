@@ -83,20 +83,39 @@ void MappedFile::copy_out(std::span<const uint8_t> s, std::span<uint8_t> out) co
 		throw Error("image shorter than its mapping", path_);
 }
 
+const MappedFile *Image::file_holding(std::span<const uint8_t> s) const
+{
+	if (file_ && file_->holds(s))
+		return file_.get();
+	for (const auto &f : device_files_)
+		if (f && f->holds(s))
+			return f.get();
+	return nullptr;
+}
+
+void Image::copy_out(std::span<const uint8_t> s, std::span<uint8_t> out) const
+{
+	if (const MappedFile *from = file_holding(s))
+		from->copy_out(s, out);
+	else
+		std::copy(s.begin(), s.end(), out.begin());
+}
+
 void Image::stream(std::span<const uint8_t> s, std::vector<uint8_t> &buf,
 		   const std::function<void(std::span<const uint8_t>)> &fn) const
 {
-	constexpr size_t kPiece = 1u << 20;
-	if (!file_ || !file_->holds(s)) {
+	constexpr size_t kPiece = 256u << 10;
+	const MappedFile *from = file_holding(s);
+	if (!from) {
 		if (!s.empty())
 			fn(s);
 		return;
 	}
-	if (buf.size() < kPiece)
-		buf.resize(kPiece);
-	for (size_t at = 0; at < s.size(); at += kPiece) {
-		auto piece = s.subspan(at, std::min(kPiece, s.size() - at));
-		file_->copy_out(piece, buf);
+	if (buf.size() < std::min(kPiece, s.size()))
+		buf.resize(std::min(kPiece, s.size()));
+	for (size_t at = 0; at < s.size(); at += buf.size()) {
+		auto piece = s.subspan(at, std::min(buf.size(), s.size() - at));
+		from->copy_out(piece, buf);
 		fn(std::span<const uint8_t>(buf).first(piece.size()));
 	}
 }
@@ -106,6 +125,30 @@ std::span<const uint8_t> Image::bytes(uint64_t off, uint64_t len, const std::str
 	if (off > data_.size() || len > data_.size() - off)
 		throw Error(what + " beyond the end of the image", hex_offset(off));
 	return data_.subspan(size_t(off), size_t(len));
+}
+
+std::span<const uint8_t> Image::meta(uint64_t off, uint64_t len, const std::string &what) const
+{
+	auto s = bytes(off, len, what);
+	if (!file_ || !file_->holds(s))
+		return s;
+	struct Window {
+		uint64_t serial = 0, off = 0;
+		std::vector<uint8_t> data;
+	};
+	thread_local Window w;
+	if (w.serial == serial_ && off >= w.off && off + len <= w.off + w.data.size())
+		return std::span<const uint8_t>(w.data).subspan(size_t(off - w.off), size_t(len));
+	// Read on to the end of the block (at least kMetaWindow bytes): an
+	// inode's xattrs and inline data follow it there.
+	uint64_t end = std::max({off + len, off + kMetaWindow, (off / blksz_ + 1) * blksz_});
+	end = std::min<uint64_t>(end, data_.size());
+	w.serial = 0;
+	w.data.resize(size_t(end - off));
+	file_->copy_out(data_.subspan(size_t(off), size_t(end - off)), w.data);
+	w.serial = serial_;
+	w.off = off;
+	return std::span<const uint8_t>(w.data).first(size_t(len));
 }
 
 void Image::load_devices()

@@ -65,6 +65,13 @@ public:
 
 	// len bytes at off, or Error("<what> beyond the end of the image").
 	std::span<const uint8_t> bytes(uint64_t off, uint64_t len, const std::string &what) const;
+	// Metadata at off, as bytes() would give it, but read by pread from
+	// the image file (no page of the mapping faulted in) into a per-thread
+	// window (on to the end of off's block, at least kMetaWindow bytes)
+	// that later calls on the same thread reuse: valid until this
+	// thread's next call of meta().
+	static constexpr size_t kMetaWindow = 256;
+	std::span<const uint8_t> meta(uint64_t off, uint64_t len, const std::string &what) const;
 	// The device table (extra devices, e.g. the tar of a --tar=i image).
 	const std::vector<DeviceSlot> &devices() const { return devices_; }
 	// Reads device `dev` (1-based) from FILE instead of the flat address
@@ -87,15 +94,19 @@ public:
 	// Bytes [off, off + out.size()) of the packed inode's content.
 	void read_packed(uint64_t off, std::span<uint8_t> out, const std::string &where) const;
 	// Streaming reads of mapped data: fn gets s in pieces, read by pread
-	// into buf when s lies in the image file's mapping (no page of the
-	// mapping faulted in, so a pass over all data keeps a small resident
-	// set), else as spans of s.
+	// into buf when s lies in the mapping of the image file or of an
+	// attached device file (no page of the mapping faulted in, so a pass
+	// over all data keeps a small resident set), else as spans of s.
 	void stream(std::span<const uint8_t> s, std::vector<uint8_t> &buf,
 		    const std::function<void(std::span<const uint8_t>)> &fn) const;
+	// Copies s (bytes of this image or a device) into out, by pread when
+	// s lies in a mapped file (no page of the mapping faulted in).
+	void copy_out(std::span<const uint8_t> s, std::span<uint8_t> out) const;
 	// Distinguishes images in per-thread caches (never reused).
 	uint64_t serial() const { return serial_; }
 
 private:
+	const MappedFile *file_holding(std::span<const uint8_t> s) const;  // null: not in a mapped file
 	void check_superblock();
 	void load_prefixes();
 	void load_compr_cfgs();

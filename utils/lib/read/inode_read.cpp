@@ -41,7 +41,9 @@ InodeInfo read_inode(const Image &img, uint64_t nid)
 	InodeInfo i;
 	i.nid = nid;
 	i.off = img.iloc(nid);
-	uint16_t fmt = le::u16(img.bytes(i.off, 2, "inode"), 0);
+	// By pread into this thread's window, not through the mapping: a walk
+	// over every inode keeps a small resident set.
+	uint16_t fmt = le::u16(img.meta(i.off, 2, "inode"), 0);
 	if (fmt & 0x10)  // EROFS_I_DOT_OMITTED_BIT: Linux 6.12 knows bits 0..3 only
 		throw Error("directory without '.' (erofs-utils -Edot-omitted) is not supported: "
 			    "Linux 6.12 cannot read it",
@@ -54,13 +56,13 @@ InodeInfo read_inode(const Image &img, uint64_t nid)
 		throw Error("invalid data layout " + std::to_string(i.layout), where_nid(nid));
 	uint16_t icount;
 	if (i.extended) {
-		auto d = InodeExtended::decode(img.bytes(i.off, InodeExtended::kSize, "inode"));
+		auto d = InodeExtended::decode(img.meta(i.off, InodeExtended::kSize, "inode"));
 		icount = d.xattr_icount;
 		i.mode = d.mode, i.uid = d.uid, i.gid = d.gid, i.size = d.size;
 		i.mtime = int64_t(d.mtime), i.mtime_nsec = d.mtime_nsec;
 		i.nlink = d.nlink, i.ino = d.ino, i.i_u = d.i_u;
 	} else {
-		auto d = InodeCompact::decode(img.bytes(i.off, InodeCompact::kSize, "inode"));
+		auto d = InodeCompact::decode(img.meta(i.off, InodeCompact::kSize, "inode"));
 		icount = d.xattr_icount;
 		i.mode = d.mode, i.uid = d.uid, i.gid = d.gid, i.size = d.size;
 		// Unsigned sum, then two's complement, as Linux's s64 epoch + u32
