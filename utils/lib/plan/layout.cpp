@@ -22,6 +22,7 @@ uint64_t round_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 std::vector<Node *> placement_order(Tree &t)
 {
 	std::vector<Node *> order{t.root};
+	order.reserve(t.nodes.size() + 1);
 	std::vector<bool> seen(t.nodes.size(), false);
 	seen[t.root->id] = true;
 	std::deque<Node *> dirs{t.root};
@@ -405,6 +406,7 @@ Layout compute_layout(Tree &t, const XattrPlan &xp, const XattrPrefixes &pfx,
 	if (in.extent_dedupe)
 		plan_extent_dedupe(l);
 	std::vector<Record> recs;
+	recs.reserve(l.order.size());
 	for (size_t i = 0; i < l.order.size(); i++) {
 		Node *n = l.order[i];
 		if (n->kind == Kind::Directory)
