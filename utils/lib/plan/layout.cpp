@@ -178,7 +178,11 @@ void place_record(const Record &r, MetaAllocator &alloc, const Layout &l)
 	auto &at = r.n->at;
 	bool z = at.layout == DataLayout::CompressedCompact || at.layout == DataLayout::CompressedFull;
 	std::optional<uint64_t> pos;
-	if (r.tail && r.meta + r.tail <= l.blksz && (pos = alloc.place(r.meta, r.tail, r.head))) {
+	// An uncompressed tail may start the block after its inode's end (the
+	// kernel only wants the tail itself inside one block), so any tail can
+	// stay inline; a compressed one keeps to its inode's block.
+	bool try_inline = r.tail && (z ? r.meta + r.tail <= l.blksz : r.tail < l.blksz);
+	if (try_inline && (pos = alloc.place(r.meta, r.tail, r.head))) {
 		if (!z)
 			at.layout = DataLayout::FlatInline;
 		at.tail_size = uint32_t(r.tail);
