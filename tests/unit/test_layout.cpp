@@ -57,6 +57,10 @@ TEST_CASE("metadata records: with 512-byte blocks a head may cross a block, not 
 	MetaAllocator c(512, 4096 - 32);
 	CHECK(c.place(72, 0, 64) == 4096u);
 	CHECK(c.place(32, 0, 32) == 4096u - 32);  // the skipped slot was kept as a gap
+	// A head with an xattr body keeps to its block (the fingerprint is
+	// read from the inode's block).
+	MetaAllocator x(512, 512 - 32);
+	CHECK(x.place(72, 0, 64, true) == 512u);
 	// A tail still never crosses a block.
 	MetaAllocator d(512, 512 - 64);
 	CHECK(d.place(64, 100, 64) == 512u - 64);  // inode ends the block, tail starts the next
@@ -87,16 +91,17 @@ TEST_CASE("metadata records: random requests keep every rule", "[layout]")
 			uint64_t head = 32 + rng() % 160;
 			uint64_t meta = head + (rng() % 3 ? 0 : rng() % 600);
 			uint64_t tail = rng() % 2 ? rng() % bs : 0;
-			auto pos = a.place(meta, tail, head);
+			bool in_block = rng() % 4 == 0;
+			auto pos = a.place(meta, tail, head, in_block);
 			if (!pos) {
 				REQUIRE(tail);
-				pos = a.place(meta, 0, head);
+				pos = a.place(meta, 0, head, in_block);
 				tail = 0;
 			}
 			REQUIRE(pos);
 			INFO("bs " << bs << " request " << i << " at " << *pos);
 			CHECK(*pos % 32 == 0);
-			CHECK(one_block(*pos, head, std::max<uint64_t>(bs, 4096)));
+			CHECK(one_block(*pos, head, in_block ? bs : std::max<uint64_t>(bs, 4096)));
 			CHECK(one_block(*pos + meta, tail, bs));
 			uint64_t end = *pos + meta + tail;
 			auto next = used.lower_bound(*pos);
@@ -109,7 +114,7 @@ TEST_CASE("metadata records: random requests keep every rule", "[layout]")
 	}
 }
 
-TEST_CASE("images: every inode and its xattrs lie in one 4 KiB page", "[layout][mkfs]")
+TEST_CASE("images: every inode lies in one 4 KiB page, with its xattrs in one block", "[layout][mkfs]")
 {
 	TempDir t;
 	make_zoo(t / "src", false);
@@ -126,6 +131,8 @@ TEST_CASE("images: every inode and its xattrs lie in one 4 KiB page", "[layout][
 			uint64_t head = w.ino.isize() + w.ino.xattr_size;
 			if (head <= 4096)  // (the zoo has a 3 KiB xattr body)
 				CHECK(one_block(w.ino.off, head, 4096));
+			if (w.ino.xattr_size && head <= img.blksz())  // (fingerprints among them)
+				CHECK(one_block(w.ino.off, head, img.blksz()));
 			n++;
 		});
 		CHECK(n > 300);

@@ -182,7 +182,7 @@ void place_record(const Record &r, MetaAllocator &alloc, const Layout &l)
 	// kernel only wants the tail itself inside one block), so any tail can
 	// stay inline; a compressed one keeps to its inode's block.
 	bool try_inline = r.tail && (z ? r.meta + r.tail <= l.blksz : r.tail < l.blksz);
-	if (try_inline && (pos = alloc.place(r.meta, r.tail, r.head))) {
+	if (try_inline && (pos = alloc.place(r.meta, r.tail, r.head, r.n->at.xattr_size != 0))) {
 		if (!z)
 			at.layout = DataLayout::FlatInline;
 		at.tail_size = uint32_t(r.tail);
@@ -191,7 +191,7 @@ void place_record(const Record &r, MetaAllocator &alloc, const Layout &l)
 		at.ztail_block = z;
 	}
 	if (!pos)
-		pos = alloc.place(r.meta, 0, r.head);
+		pos = alloc.place(r.meta, 0, r.head, r.n->at.xattr_size != 0);
 	at.meta_off = *pos;
 	at.nid = (*pos - uint64_t(l.meta_blkaddr) * l.blksz) >> kSlotBits;
 }

@@ -7,7 +7,10 @@
 // smaller blocks a head may cross a block boundary inside the page (Linux
 // reads metadata a page at a time and copes with such inodes, as with
 // erofs-utils' images): keeping it inside a 512-byte block cost about 6 %
-// of a --tar=i image.  A tail must stay inside one block (the format's
+// of a --tar=i image.  Callers keep a head with an xattr body inside one
+// block (`head_in_block`): our module reads the fingerprint from the block
+// it read the inode from (erofs_ishare_peek), else it takes the slower
+// erofs_getxattr() path.  A tail must stay inside one block (the format's
 // rule).  Space skipped for either rule is remembered as a gap and reused
 // best-fit by later records.
 // Deterministic: the result depends only on the sequence of requests.
@@ -29,10 +32,11 @@ public:
 		: bs_(blksz), hu_(blksz > kMetaHeadUnit ? blksz : kMetaHeadUnit), cur_(start) {}
 
 	// Position for `meta` bytes, the first `head` of which must not cross
-	// a 4 KiB page boundary (ignored if longer than that), followed by a
-	// `tail` that must not cross one either; nullopt when the tail cannot
-	// be kept inline.
-	std::optional<uint64_t> place(uint64_t meta, uint64_t tail, uint64_t head);
+	// a 4 KiB page boundary (ignored if longer than that), nor a block
+	// boundary with `head_in_block` (if not longer than a block),
+	// followed by a `tail` that must not cross a block; nullopt when the
+	// tail cannot be kept inline.
+	std::optional<uint64_t> place(uint64_t meta, uint64_t tail, uint64_t head, bool head_in_block = false);
 	uint64_t end() const { return cur_; }
 
 private:
