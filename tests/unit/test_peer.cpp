@@ -162,3 +162,49 @@ TEST_CASE("our inspect extracts erofs-utils 1.9.3 --tar=f and --tar=i images exa
 		}
 	}
 }
+
+TEST_CASE("our --tar=i image: no larger than erofs-utils 1.9.3's, and its fsck extracts it exactly", "[tar][peer]")
+{
+	std::string pmkfs = peer("mkfs.erofs"), fsck = peer("fsck.erofs");
+	if (pmkfs.empty() || fsck.empty())
+		return;
+	// A layer-like tree: 2000 files in nested directories, names of every
+	// length, symlinks and hard links, sizes from 0 to 40 KB.
+	TempDir w;
+	std::string src = w / "src", tar = w / "t.tar", ref = w / "ref";
+	for (int d = 0; d < 40; d++) {
+		std::string dir = src + "/d" + std::to_string(d) + (d % 3 ? "/sub" + std::string(d % 7, 'x') : "");
+		fs::create_directories(dir);
+		for (int f = 0; f < 50; f++) {
+			int i = d * 50 + f;
+			std::string name = dir + "/" + std::string(1 + i % 23, char('a' + f % 26)) + std::to_string(i);
+			if (i % 17 == 0)
+				fs::create_symlink("../target/" + std::string(i % 90, 'y'), name);
+			else if (i % 29 == 0)
+				fs::create_hard_link(src + "/d0/bb1", name);
+			else
+				write_file(name, random_bytes(size_t(i * 7919 % 40000) * (i % 5 ? 1 : 0), i));
+		}
+	}
+	REQUIRE(run("tar --numeric-owner -cf " + quote(tar) + " -C " + quote(src) + " .").status == 0);
+	fs::create_directories(ref);
+	REQUIRE(run("tar --numeric-owner -xpf " + quote(tar) + " -C " + quote(ref)).status == 0);
+	std::string opts = " --tar=i --aufs --quiet -b4096 -T0 --mkfs-time ";
+	std::string ours = w / "ours.erofs", theirs = w / "theirs.erofs";
+	auto r = mkfs(opts + quote(ours) + " < " + quote(tar));
+	INFO(r.err);
+	REQUIRE(r.status == 0);
+	r = run(quote(pmkfs) + opts + quote(theirs) + " < " + quote(tar));
+	INFO(r.out + r.err);
+	REQUIRE(r.status == 0);
+	uint64_t a = fs::file_size(ours), b = fs::file_size(theirs);
+	INFO("ours " << a << " bytes, theirs " << b);
+	CHECK(a <= b);
+	// (its fsck reads device 1 only from --device: "invalid device id 1"
+	// with the tar appended, on its own images too)
+	std::string x = w / "x";
+	auto f = run(quote(fsck) + " --device=" + quote(tar) + " --extract=" + quote(x) + " " + quote(ours));
+	INFO(f.out + f.err);
+	REQUIRE(f.status == 0);
+	CHECK(differences(ref, x) == "");
+}

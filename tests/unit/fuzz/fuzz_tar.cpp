@@ -21,6 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			TarTreeOptions o;
 			o.mode = headerball ? TarMode::Headerball : TarMode::Index;
 			o.aufs = true;
+			o.fingerprints = true;  // (else index mode skips file data unread)
 			read_tar_tree(r, o, nullptr);
 		} catch (const Error &) {
 		}

@@ -1,20 +1,21 @@
 # The stock Debian 6.12 erofs.ko mounts mkfs.erofs++ images (block device
 # and file-backed) and every file, mode, owner, time, link, device and xattr
-# matches the source tree, for uncompressed images and every compressed
+# matches the source tree, for uncompressed images (a --tar=i one with
+# its tar appended among them) and every compressed
 # variant (plus one whose identical files share their blocks), fragments
 # in the packed inode (-Efragments, -Eall-fragments) and pclusters shared
 # between files (-Ededupe).
 . /suite/lib.sh
 zimgs=$(cat /suite/data/zimgs)
 dupimgs=$(cat /suite/data/dupimgs)
-plan $((20 + 2 * ($(echo $zimgs $dupimgs | wc -w) + 1)))
+plan $((22 + 2 * ($(echo $zimgs $dupimgs | wc -w) + 1)))
 
 check "load Debian's stock erofs.ko" load_stock_erofs
 is "the stock module has no ishare version" "$(cat /sys/module/erofs/version 2>/dev/null || echo none)" none
 
 # image:expected-prefix:manifest-flags (-M: mtimes not compared, -T used)
 for spec in default.img:zoo: fixed.img:zoo-M:-M b1024.img:zoo-M:-M \
-	b512-shared.img:zoo-M:-M fp.img:zoo-fp: $(for z in $zimgs; do echo $z:zoo:; done) \
+	b512-shared.img:zoo-M:-M fp.img:zoo-fp: tar-i.img:zoo-tar: $(for z in $zimgs; do echo $z:zoo:; done) \
 	zdedupe.img:zoo-dup-fp: $(for z in $dupimgs; do echo $z:zoo-dup-fp:; done); do
 	img=${spec%%:*}
 	rest=${spec#*:}

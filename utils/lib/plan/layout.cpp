@@ -22,6 +22,7 @@ uint64_t round_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 std::vector<Node *> placement_order(Tree &t)
 {
 	std::vector<Node *> order{t.root};
+	order.reserve(t.nodes.size() + 1);
 	std::vector<bool> seen(t.nodes.size(), false);
 	seen[t.root->id] = true;
 	std::deque<Node *> dirs{t.root};
@@ -177,7 +178,11 @@ void place_record(const Record &r, MetaAllocator &alloc, const Layout &l)
 	auto &at = r.n->at;
 	bool z = at.layout == DataLayout::CompressedCompact || at.layout == DataLayout::CompressedFull;
 	std::optional<uint64_t> pos;
-	if (r.tail && r.meta + r.tail <= l.blksz && (pos = alloc.place(r.meta, r.tail, r.head))) {
+	// An uncompressed tail may start the block after its inode's end (the
+	// kernel only wants the tail itself inside one block), so any tail can
+	// stay inline; a compressed one keeps to its inode's block.
+	bool try_inline = r.tail && (z ? r.meta + r.tail <= l.blksz : r.tail < l.blksz);
+	if (try_inline && (pos = alloc.place(r.meta, r.tail, r.head, r.n->at.xattr_size != 0))) {
 		if (!z)
 			at.layout = DataLayout::FlatInline;
 		at.tail_size = uint32_t(r.tail);
@@ -186,7 +191,7 @@ void place_record(const Record &r, MetaAllocator &alloc, const Layout &l)
 		at.ztail_block = z;
 	}
 	if (!pos)
-		pos = alloc.place(r.meta, 0, r.head);
+		pos = alloc.place(r.meta, 0, r.head, r.n->at.xattr_size != 0);
 	at.meta_off = *pos;
 	at.nid = (*pos - uint64_t(l.meta_blkaddr) * l.blksz) >> kSlotBits;
 }
@@ -405,6 +410,7 @@ Layout compute_layout(Tree &t, const XattrPlan &xp, const XattrPrefixes &pfx,
 	if (in.extent_dedupe)
 		plan_extent_dedupe(l);
 	std::vector<Record> recs;
+	recs.reserve(l.order.size());
 	for (size_t i = 0; i < l.order.size(); i++) {
 		Node *n = l.order[i];
 		if (n->kind == Kind::Directory)

@@ -29,31 +29,34 @@ std::optional<uint64_t> MetaAllocator::from_gap(uint64_t need)
 	return pos;
 }
 
-std::optional<uint64_t> MetaAllocator::place(uint64_t meta, uint64_t tail, uint64_t head)
+std::optional<uint64_t> MetaAllocator::place(uint64_t meta, uint64_t tail, uint64_t head, bool head_in_block)
 {
+	uint64_t hu = head_in_block && head <= bs_ ? bs_ : hu_;  // (a longer head: the page)
 	uint64_t need = meta + tail;
 	if (need <= bs_) {
 		if (auto p = from_gap(need))  // gaps lie within one block
 			return p;
 	}
-	if (head > bs_)
+	if (head > hu)
 		head = 0;
 	auto fits = [&](uint64_t p) {
-		return p % bs_ + head <= bs_ && (!tail || (p + meta) % bs_ + tail <= bs_);
+		return p % hu + head <= hu && (!tail || (p + meta) % bs_ + tail <= bs_);
 	};
 	// Where the record goes next, else where the inode ends the current
-	// block so that the tail starts the next one, else the next block.
+	// block so that the tail starts the next one, else the next block,
+	// else the next page.
 	uint64_t at_end = round_up(round_up(cur_ + meta, bs_) - meta, kSlot);
 	std::optional<uint64_t> pos;
-	for (uint64_t p : {cur_, tail ? at_end : cur_, round_up(cur_, bs_)})
+	for (uint64_t p : {cur_, tail ? at_end : cur_, round_up(cur_, bs_), round_up(cur_, hu)})
 		if (fits(p)) {
 			pos = p;
 			break;
 		}
 	if (!pos)
 		return std::nullopt;  // only with a tail: caller stores it in a block
-	if (*pos > cur_)
-		add_gap(cur_, std::min(*pos, round_up(cur_ + 1, bs_)));
+	// the skipped space: one gap per block it touches
+	for (uint64_t g = cur_; g < *pos; g = round_up(g + 1, bs_))
+		add_gap(g, std::min(*pos, round_up(g + 1, bs_)));
 	cur_ = round_up(*pos + need, kSlot);
 	return pos;
 }

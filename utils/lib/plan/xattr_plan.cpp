@@ -23,35 +23,44 @@ XattrPlan::XattrPlan(Tree &t, const XattrPrefixes &p, Config cfg)
 		fp_item_ = {fp_name, {uint8_t(xidx::kLongPrefix | *cfg_.fingerprint), ""},
 			    std::string(kFingerprintSize, '\0')};
 	}
-	std::map<std::pair<std::string, std::string>, size_t> ids;
-	std::vector<std::vector<std::pair<std::string, std::string>>> keys(t.nodes.size());
-	for (size_t i = 0; i < t.nodes.size(); i++) {
-		const Node &n = *t.nodes[i];
-		for (const auto &x : n.xattrs) {
-			if (cfg_.fingerprint && x.name == fp_name)
-				continue;  // the computed fingerprint replaces it
-			if (x.value.size() > 0xFFFF)
-				throw Error("xattr " + x.name + " value larger than 65535 bytes", n.path);
-			if (!prefixes_.encode(x.name)) {
-				if (cfg_.warn)
-					cfg_.warn("skipping xattr " + x.name + " (namespace not supported) at " + n.path);
-				continue;
-			}
-			ids.emplace(std::make_pair(x.name, x.value), 0);
-			keys[i].emplace_back(x.name, x.value);
+	// Which xattrs of a node are written (warns once per skipped one).
+	auto usable = [&](const Node &n, const Xattr &x, bool warn) {
+		if (cfg_.fingerprint && x.name == fp_name)
+			return false;  // the computed fingerprint replaces it
+		if (x.value.size() > 0xFFFF)
+			throw Error("xattr " + x.name + " value larger than 65535 bytes", n.path);
+		if (!prefixes_.encode(x.name)) {
+			if (warn && cfg_.warn)
+				cfg_.warn("skipping xattr " + x.name + " (namespace not supported) at " + n.path);
+			return false;
 		}
-	}
+		return true;
+	};
+	std::map<std::pair<std::string, std::string>, size_t> ids;
+	size_t refs = 0;
+	for (const auto &np : t.nodes)
+		for (const auto &x : np->xattrs)
+			if (usable(*np, x, true)) {
+				ids.emplace(std::make_pair(x.name, x.value), 0);
+				refs++;
+			}
 	for (auto &[k, idx] : ids) {
 		idx = items_.size();
 		items_.push_back({k.first, *prefixes_.encode(k.first), k.second});
 	}
-	node_items_.resize(t.nodes.size());
+	// per node, its items: node_items_[node_first_[i], node_first_[i + 1])
+	node_first_.assign(t.nodes.size() + 1, 0);
+	node_items_.reserve(refs);
 	for (size_t i = 0; i < t.nodes.size(); i++) {
-		for (const auto &k : keys[i]) {
-			size_t idx = ids.at(k);
-			node_items_[i].push_back(idx);
+		const Node &n = *t.nodes[i];
+		for (const auto &x : n.xattrs) {
+			if (!usable(n, x, false))
+				continue;
+			size_t idx = ids.at({x.name, x.value});
+			node_items_.push_back(uint32_t(idx));
 			items_[idx].users++;
 		}
+		node_first_[i + 1] = uint32_t(node_items_.size());
 	}
 	for (auto &it : items_) {
 		if (cfg_.tolerance >= 0 && it.users > uint32_t(cfg_.tolerance)) {
@@ -74,7 +83,8 @@ void XattrPlan::assign(Node &n, uint64_t shared_base) const
 	at.inline_xattrs.clear();
 	size_t body = XattrIbodyHeader::kSize;
 	unsigned bits = 0;
-	for (size_t idx : node_items_.at(n.id)) {
+	for (uint32_t k = node_first_.at(n.id); k < node_first_.at(n.id + 1); k++) {
+		size_t idx = node_items_[k];
 		const auto &it = items_[idx];
 		bits |= 1u << prefixes_.filter_bit(it.name);
 		if (it.shared && at.shared_xattr_ids.size() < kMaxShared) {

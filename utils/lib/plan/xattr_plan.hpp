@@ -57,7 +57,8 @@ private:
 	const XattrPrefixes &prefixes_;
 	Config cfg_;
 	std::vector<XattrItem> items_;                 // sorted by (full, value)
-	std::vector<std::vector<size_t>> node_items_;  // per Tree node index
+	std::vector<uint32_t> node_first_;  // per Tree node index (+ 1): its first entry in node_items_
+	std::vector<uint32_t> node_items_;  // item indexes, node after node
 	size_t shared_size_ = 0;
 	XattrItem fp_item_;
 };

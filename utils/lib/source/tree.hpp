@@ -35,52 +35,52 @@ struct DirEntry {
 	Node *node = nullptr;
 };
 
-// Where the layout step put a node (filled by layout.cpp).
+// Where the layout step put a node (filled by layout.cpp).  (Members are
+// ordered by size: one Node per inode, so padding adds up on big trees.)
 struct Placement {
 	bool extended = false;
 	DataLayout layout = DataLayout::FlatPlain;
-	uint64_t nid = 0;
+	uint8_t chunk_extra_bits = 0;          // chunk size = blksz << this
+	bool chunk_indexes = false;            // 8-byte records (device id + address)
+	bool ztail_block = false;              // the inline pcluster got a block instead
+	bool data_shared = false;              // startblk is an identical file's data
+	uint16_t chunk_device = 0;             // device of the chunks (1: the tar)
 	uint32_t ino = 0;
-	uint64_t meta_off = 0;     // byte offset of the on-disk inode
 	uint32_t xattr_size = 0;   // xattr body size (0 = none)
 	uint32_t tail_size = 0;    // inline tail bytes after the xattr body
 	uint32_t startblk = kNullAddr;
+	uint32_t name_filter = 0;
+	uint64_t nid = 0;
+	uint64_t meta_off = 0;     // byte offset of the on-disk inode
 	uint64_t nblocks = 0;      // data blocks in the data area
-	uint8_t chunk_extra_bits = 0;          // chunk size = blksz << this
 	std::vector<uint32_t> chunk_addrs;     // per chunk; kNullAddr = hole
-	bool chunk_indexes = false;            // 8-byte records (device id + address)
-	uint16_t chunk_device = 0;             // device of the chunks (1: the tar)
 	std::vector<uint32_t> shared_xattr_ids;
 	std::vector<size_t> inline_xattrs;     // indexes into the xattr plan
-	uint32_t name_filter = 0;
 	std::shared_ptr<const ZFile> z;        // compression result (regular files)
-	bool ztail_block = false;              // the inline pcluster got a block instead
-	bool data_shared = false;              // startblk is an identical file's data
 };
 
 struct Node {
 	uint32_t id = 0;    // index in Tree::nodes
 	Kind kind = Kind::Regular;
+	bool sparse = false;            // regular file with holes
+	bool on_device = false;         // --tar=i: the content stays in the tar (device 1)
 	uint32_t mode = 0;  // type and permission bits (st_mode)
 	uint32_t uid = 0;
 	uint32_t gid = 0;
-	int64_t mtime = 0;
 	uint32_t mtime_nsec = 0;
-	uint64_t size = 0;  // content bytes (regular, symlink; dirs: computed)
 	uint32_t rdev = 0;  // encoded device number
 	uint32_t nlink = 0;
+	int blob_fd = -1;               // --tar=f: the data file (data ranges back to back)
+	int64_t mtime = 0;
+	uint64_t size = 0;  // content bytes (regular, symlink; dirs: computed)
+	uint64_t blob_off = 0;          // --tar=f: where the data starts in blob_fd
+	uint64_t device_off = 0;        // --tar=i: byte offset of the stored data in the tar
 	std::string path;   // source path, for reading and messages
 	std::string target; // symlink target
+	std::string fingerprint;        // computed while the stream passed (empty: not yet)
 	std::vector<Xattr> xattrs;      // sorted by name
-	bool sparse = false;            // regular file with holes
 	std::vector<DataRange> data;    // data ranges of a sparse file
 	std::vector<DirEntry> children; // sorted by name bytes, no "." / ".."
-	// Tar sources: where a regular file's content is instead of `path`.
-	int blob_fd = -1;               // --tar=f: the data file (data ranges back to back)
-	uint64_t blob_off = 0;
-	bool on_device = false;         // --tar=i: the content stays in the tar (device 1)
-	uint64_t device_off = 0;        // byte offset of the stored data in the tar
-	std::string fingerprint;        // computed while the stream passed (empty: not yet)
 	Node *parent = nullptr;
 	Placement at;
 };

@@ -1,7 +1,7 @@
 #include "source/tar/tar_tree.hpp"
 
-#include <map>
-#include <unordered_map>
+#include <algorithm>
+#include <string_view>
 #include <sys/stat.h>
 
 #include "base/digest.hpp"
@@ -17,24 +17,105 @@ constexpr const char *kOpaque = ".wh..wh..opq";
 constexpr const char *kOvlOpaque = "trusted.overlay.opaque";
 constexpr const char *kOvlOrigin = "trusted.overlay.origin";
 
+// (directory, name) -> that directory's entry in Node::children: one
+// open-addressing table for the whole tree while the stream is read.  (A
+// std::map per directory and a map of full paths cost about 250 bytes per
+// entry; this costs 16 to 32.)  Entries are never removed: a later entry
+// of the same name replaces the node in place.
+class EntryIndex {
+public:
+	DirEntry *find(Node *dir, std::string_view name) const
+	{
+		uint32_t h = hash(dir, name);
+		for (size_t i = h & mask(); slots_[i].dir; i = (i + 1) & mask()) {
+			const Slot &s = slots_[i];
+			if (s.dir == dir && s.hash == h && dir->children[s.idx].name == name)
+				return &dir->children[s.idx];
+		}
+		return nullptr;
+	}
+
+	// dir->children.back() is new (its name not yet in the table).
+	void add_last(Node *dir)
+	{
+		if ((used_ + 1) * 10 > slots_.size() * 7)
+			grow();
+		uint32_t idx = uint32_t(dir->children.size() - 1);
+		put({dir, idx, hash(dir, dir->children[idx].name)});
+		used_++;
+	}
+
+private:
+	struct Slot {
+		Node *dir = nullptr;
+		uint32_t idx = 0;
+		uint32_t hash = 0;
+	};
+
+	size_t mask() const { return slots_.size() - 1; }
+
+	static uint32_t hash(const Node *dir, std::string_view name)
+	{
+		uint64_t h = std::hash<std::string_view>{}(name) ^ (uint64_t(uintptr_t(dir)) * 0x9E3779B97F4A7C15ull);
+		return uint32_t(h ^ (h >> 29));
+	}
+
+	void put(const Slot &s)
+	{
+		size_t i = s.hash & mask();
+		while (slots_[i].dir)
+			i = (i + 1) & mask();
+		slots_[i] = s;
+	}
+
+	void grow()
+	{
+		std::vector<Slot> old(slots_.size() * 2);
+		old.swap(slots_);
+		for (const Slot &s : old)
+			if (s.dir)
+				put(s);
+	}
+
+	std::vector<Slot> slots_ = std::vector<Slot>(1024);
+	size_t used_ = 0;
+};
+
 struct Builder {
 	const TarTreeOptions &opt;
 	Spill *data;
-	std::vector<std::unique_ptr<Node>> all;
-	std::unordered_map<const Node *, std::map<std::string, Node *>> kids;
-	std::unordered_map<std::string, Node *> by_path;  // normalized path -> node (latest)
+	std::vector<std::unique_ptr<Node>> all;  // every node made; Node::id = index here
+	EntryIndex index;
 	Node *root = nullptr;
-	std::vector<uint8_t> buf = std::vector<uint8_t>(1 << 20);
+	std::vector<uint8_t> buf;  // file content on its way (sized on first use)
 
 	Node *make(Kind k, uint32_t mode, const std::string &path)
 	{
 		auto n = std::make_unique<Node>();
+		n->id = uint32_t(all.size());
 		n->kind = k;
 		n->mode = mode;
 		n->path = path;
 		n->mtime = opt.scan.timestamp;
 		all.push_back(std::move(n));
 		return all.back().get();
+	}
+
+	Node *child(Node *dir, std::string_view name) const
+	{
+		const DirEntry *e = index.find(dir, name);
+		return e ? e->node : nullptr;
+	}
+
+	// Puts n at dir/name, replacing what was there.
+	void link(Node *dir, const std::string &name, Node *n)
+	{
+		if (DirEntry *e = index.find(dir, name)) {
+			e->node = n;
+			return;
+		}
+		dir->children.push_back({name, n});
+		index.add_last(dir);
 	}
 
 	void set_xattr(Node &n, const std::string &name, const std::string &value)
@@ -52,22 +133,36 @@ struct Builder {
 	Node *dir_at(const std::vector<std::string> &parts, size_t count, const std::string &where)
 	{
 		Node *d = root;
-		std::string p;
 		for (size_t i = 0; i < count; i++) {
-			p += (p.empty() ? "" : "/") + parts[i];
-			auto &m = kids[d];
-			auto it = m.find(parts[i]);
-			if (it == m.end()) {
-				Node *n = make(Kind::Directory, S_IFDIR | 0755, p);
-				n->parent = d;
-				m.emplace(parts[i], n);
-				by_path[p] = n;
-				d = n;
-			} else if (it->second->kind != Kind::Directory) {
+			Node *c = child(d, parts[i]);
+			if (!c) {
+				std::string p;
+				for (size_t j = 0; j <= i; j++)
+					p += (j ? "/" : "") + parts[j];
+				c = make(Kind::Directory, S_IFDIR | 0755, p);
+				c->parent = d;
+				link(d, parts[i], c);
+			} else if (c->kind != Kind::Directory) {
+				std::string p;
+				for (size_t j = 0; j <= i; j++)
+					p += (j ? "/" : "") + parts[j];
 				throw Error("a parent of the entry ('" + p + "') is not a directory", where);
-			} else {
-				d = it->second;
 			}
+			d = c;
+		}
+		return d;
+	}
+
+	// What is at `parts` now (nullptr: nothing, or a parent is not a directory).
+	Node *lookup(const std::vector<std::string> &parts) const
+	{
+		Node *d = root;
+		for (const auto &p : parts) {
+			if (d->kind != Kind::Directory)
+				return nullptr;
+			d = child(d, p);
+			if (!d)
+				return nullptr;
 		}
 		return d;
 	}
@@ -78,6 +173,10 @@ struct Builder {
 		std::optional<Sha256> h;
 		if (opt.fingerprints)
 			h.emplace();
+		else if (opt.mode != TarMode::Full)
+			return;  // nothing to do with the bytes: next() skips them
+		if (buf.empty())  // copying wants big writes; hashing does not
+			buf.resize(opt.mode == TarMode::Full ? size_t(1) << 20 : size_t(64) << 10);
 		if (opt.mode == TarMode::Full && e.data_len)
 			n.blob_off = data->size();
 		uint64_t logical = 0;  // hash position in the logical content
@@ -188,30 +287,23 @@ struct Builder {
 		for (const auto &p : parts)
 			path += (path.empty() ? "" : "/") + p;
 		const std::string &name = parts.back();
-		auto &m = kids[dir];
-		auto old = m.find(name);
+		Node *old = child(dir, name);
 		if (e.type == TarType::HardLink) {
 			auto tp = tar_path_parts(e.link, where);
-			std::string target;
-			for (const auto &p : tp)
-				target += (target.empty() ? "" : "/") + p;
-			auto it = by_path.find(target);
-			if (it == by_path.end())
+			Node *target = lookup(tp);
+			if (!target)
 				throw Error("hard link to '" + e.link.substr(0, 200) + "', which is not an earlier entry",
 					    where);
-			if (it->second->kind == Kind::Directory)
+			if (target->kind == Kind::Directory)
 				throw Error("hard link to a directory", where);
-			if (target == path)
+			if (tp == parts)
 				return;  // a link to itself changes nothing
-			if (old != m.end())
-				m.erase(old);
-			m.emplace(name, it->second);
-			by_path[path] = it->second;
+			link(dir, name, target);
 			return;
 		}
 		// A directory given again (or after its children) keeps them.
-		if (e.type == TarType::Directory && old != m.end() && old->second->kind == Kind::Directory) {
-			apply_meta(*old->second, e, where);
+		if (e.type == TarType::Directory && old && old->kind == Kind::Directory) {
+			apply_meta(*old, e, where);
 			return;
 		}
 		Kind k = Kind::Regular;
@@ -261,39 +353,38 @@ struct Builder {
 			if (opt.mode == TarMode::Full && e.data_len)
 				n->blob_fd = data->fd();
 		}
-		if (old != m.end())
-			m.erase(old);
-		m.emplace(name, n);
-		by_path[path] = n;
+		link(dir, name, n);
 	}
 
 	Tree finish()
 	{
-		// Keep what is reachable from the root, in creation order.
-		std::unordered_map<const Node *, bool> live;
+		index = EntryIndex();
+		// Keep what is reachable from the root, in creation order; each
+		// directory's entries sorted by name bytes.
+		std::vector<bool> live(all.size(), false);
 		std::vector<Node *> stack{root};
-		live[root] = true;
+		live[root->id] = true;
 		while (!stack.empty()) {
 			Node *d = stack.back();
 			stack.pop_back();
-			auto it = kids.find(d);
-			if (it == kids.end())
-				continue;
-			for (const auto &[name, c] : it->second) {
-				d->children.push_back({name, c});
-				if (!live[c]) {
-					live[c] = true;
-					if (c->kind == Kind::Directory) {
-						c->parent = d;
-						stack.push_back(c);
-					}
-				}
+			std::sort(d->children.begin(), d->children.end(),
+				  [](const DirEntry &a, const DirEntry &b) { return a.name < b.name; });
+			d->children.shrink_to_fit();
+			for (const auto &c : d->children) {
+				if (live[c.node->id])
+					continue;
+				live[c.node->id] = true;
+				if (c.node->kind == Kind::Directory)
+					stack.push_back(c.node);
 			}
 		}
 		Tree t;
+		t.nodes.reserve(size_t(std::count(live.begin(), live.end(), true)));
 		for (auto &n : all)
-			if (live[n.get()])
+			if (live[n->id])
 				t.add(std::move(n));
+		all.clear();
+		all.shrink_to_fit();
 		t.root = root;
 		validate_tree(t);
 		return t;
@@ -328,7 +419,7 @@ std::vector<std::string> tar_path_parts(const std::string &path, const std::stri
 
 TarTree read_tar_tree(TarReader &r, const TarTreeOptions &opt, Spill *data)
 {
-	Builder b{opt, data, {}, {}, {}, nullptr};
+	Builder b{opt, data, {}, {}, nullptr, {}};
 	b.root = b.make(Kind::Directory, S_IFDIR | 0755, "");
 	b.root->uid = b.root->gid = 0;
 	TarEntry e;
