@@ -109,6 +109,9 @@ Checker::Checker(const Image &img, const FsckOptions &opt) : img_(img), opt_(opt
 
 void Checker::push(FileJob &&job)
 {
+	// One critical section: the workers pop between any two, so a heap
+	// seen full here may be empty a moment later.
+	FileJob small;
 	{
 		std::lock_guard<std::mutex> g(q_mu_);
 		if (stop_)
@@ -121,13 +124,9 @@ void Checker::push(FileJob &&job)
 				q_cv_.notify_one();
 			return;
 		}
-	}
-	// Full: the walking thread takes a turn at the checks, with the
-	// smallest file, so that it is soon back to walking and the workers
-	// keep the large ones.
-	FileJob small;
-	{
-		std::lock_guard<std::mutex> g(q_mu_);
+		// Full: the walking thread takes a turn at the checks, with the
+		// smallest file, so that it is soon back to walking and the
+		// workers keep the large ones.
 		size_t k = 0;
 		for (size_t i = 1; i < heap_.size(); i++)
 			if (smaller(heap_[i], heap_[k]))
