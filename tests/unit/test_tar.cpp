@@ -686,3 +686,59 @@ TEST_CASE("invoked as mkfs.erofs: containerd's command lines run unchanged", "[t
 	auto bad = run(quote(alias) + " --tar=x " + quote(w / "5.erofs"));
 	CHECK(bad.err.rfind("mkfs.erofs: error:", 0) == 0);
 }
+
+TEST_CASE("tar content through the pipe: big and many files, fingerprints and bytes exact", "[tar][mkfs]")
+{
+	// Files of 0, 1 and 511 bytes, across buffer boundaries (512 KiB in
+	// full mode, 64 KiB in index mode) and over many buffers, and many
+	// small ones: the pipe thread hashes and stores while the stream
+	// thread reads on, and must keep every file's bytes and fingerprint.
+	TempDir w;
+	fs::create_directories(w / "src/many");
+	write_file(w / "src/empty", "");
+	write_file(w / "src/one", "x");
+	write_file(w / "src/odd", random_bytes(511, 1));
+	write_file(w / "src/edge", random_bytes((512 << 10) + 1, 2));
+	write_file(w / "src/big", random_bytes(5 << 20, 3));
+	for (int i = 0; i < 300; i++)
+		write_file(w / ("src/many/" + std::to_string(i)), random_bytes(size_t(i) * 97, uint32_t(10 + i)));
+	// whole seconds, as tar keeps them
+	REQUIRE(run("find " + quote(w / "src") + " -exec touch -d @1700000000 {} +").status == 0);
+	REQUIRE(run("tar -cf " + quote(w / "t.tar") + " -C " + quote(w / "src") + " .").status == 0);
+	for (std::string mode : {"f", "i"}) {
+		std::string img = w / (mode + ".img");
+		auto r = mkfs("--tar=" + mode + " " + kFlags + quote(img) + " " + quote(w / "t.tar"));
+		INFO(mode + ": " + r.err);
+		REQUIRE(r.status == 0);
+		if (mode == "i")
+			REQUIRE(run("cat " + quote(w / "t.tar") + " >> " + quote(img)).status == 0);
+		auto f = inspect("--fsck --verify-fingerprints " + quote(img));
+		INFO(f.out + f.err);
+		CHECK(f.status == 0);
+		CHECK(f.out.find("0 mismatched, 0 missing") != std::string::npos);
+		std::string x = w / ("x" + mode);
+		REQUIRE(inspect("--extract=" + quote(x) + " " + quote(img)).status == 0);
+		CHECK(diff_trees(w / "src", x) == "");
+	}
+}
+
+TEST_CASE("tar content: a failed write of the data file is an error, nothing left", "[tar][safety]")
+{
+	// The data file sits next to the output; a file size limit makes its
+	// writes fail (EFBIG) on the pipe thread, which the stream thread
+	// must report.
+	TempDir w;
+	fs::create_directories(w / "src");
+	write_file(w / "src/big", random_bytes(3 << 20, 7));
+	REQUIRE(run("tar -cf " + quote(w / "t.tar") + " -C " + quote(w / "src") + " .").status == 0);
+	std::string img = w / "out.img";
+	auto r = run("trap '' XFSZ; ulimit -f 1024; " + quote(mkfs_bin()) + " --tar=f " + kFlags + quote(img) + " " +
+		     quote(w / "t.tar"));
+	INFO(r.err);
+	CHECK(r.status != 0);
+	CHECK(r.err.find("error") != std::string::npos);
+	CHECK(r.err.find("File too large") != std::string::npos);
+	CHECK(!fs::exists(img));
+	// only the inputs remain
+	CHECK(std::distance(fs::directory_iterator(w.path()), fs::directory_iterator{}) == 2);
+}

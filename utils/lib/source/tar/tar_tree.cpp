@@ -4,8 +4,8 @@
 #include <string_view>
 #include <sys/stat.h>
 
-#include "base/digest.hpp"
 #include "base/error.hpp"
+#include "source/tar/content_pipe.hpp"
 #include "write/spill.hpp"
 
 namespace erofs {
@@ -87,7 +87,7 @@ struct Builder {
 	std::vector<std::unique_ptr<Node>> all;  // every node made; Node::id = index here
 	EntryIndex index;
 	Node *root = nullptr;
-	std::vector<uint8_t> buf;  // file content on its way (sized on first use)
+	std::optional<ContentPipe> pipe;  // file content on its way (made on first use)
 
 	Node *make(Kind k, uint32_t mode, const std::string &path)
 	{
@@ -167,63 +167,27 @@ struct Builder {
 		return d;
 	}
 
-	// Regular file content: fingerprinted, and copied in full mode.
+	// Regular file content: fingerprinted, and copied in full mode, by
+	// the pipe's thread while this one reads on.
 	void take_content(TarReader &r, Node &n, const TarEntry &e)
 	{
-		std::optional<Sha256> h;
-		if (opt.fingerprints)
-			h.emplace();
-		else if (opt.mode != TarMode::Full)
+		bool store = opt.mode == TarMode::Full && e.data_len;
+		if (!opt.fingerprints && !store)
 			return;  // nothing to do with the bytes: next() skips them
-		if (buf.empty())  // copying wants big writes; hashing does not
-			buf.resize(opt.mode == TarMode::Full ? size_t(1) << 20 : size_t(64) << 10);
-		if (opt.mode == TarMode::Full && e.data_len)
-			n.blob_off = data->size();
-		uint64_t logical = 0;  // hash position in the logical content
-		size_t seg = 0;
-		uint64_t seg_done = 0;
-		uint64_t stored = 0;
-		while (stored < e.data_len) {
-			size_t got = r.read_data(buf);
-			if (!got)
+		if (!pipe)  // copying wants big writes; hashing does not
+			pipe.emplace(data, opt.mode == TarMode::Full ? size_t(512) << 10 : size_t(64) << 10);
+		uint64_t off = pipe->begin(n, e, store, opt.fingerprints, opt.mode == TarMode::Headerball);
+		if (store)
+			n.blob_off = off;
+		for (uint64_t got = 0; got < e.data_len;) {
+			auto b = pipe->buffer();
+			size_t len = r.read_data(b);
+			if (!len)
 				throw Error("truncated archive: the data ends early", r.where(e));
-			std::span<const uint8_t> b(buf.data(), got);
-			if (opt.mode == TarMode::Full) {
-				auto x = data->append(b);
-				if (x.off != n.blob_off + stored)
-					throw Error("data file out of order", r.where(e));
-			}
-			if (h && !e.sparse) {
-				h->update(b);
-			} else if (h) {
-				// sparse: zeros for the holes before each stored segment
-				size_t k = 0;
-				while (k < b.size()) {
-					while (seg < e.map.size() && seg_done == e.map[seg].len)
-						seg++, seg_done = 0;
-					const auto &s = e.map[seg];
-					if (logical < s.off) {
-						h->update_zeros(s.off - logical);
-						logical = s.off;
-					}
-					size_t part = size_t(std::min<uint64_t>(b.size() - k, s.len - seg_done));
-					h->update(b.subspan(k, part));
-					k += part;
-					seg_done += part;
-					logical += part;
-				}
-			}
-			stored += got;
+			pipe->push(len);
+			got += len;
 		}
-		if (h) {
-			if (!e.sparse)
-				logical = e.data_len;
-			if (opt.mode == TarMode::Headerball)
-				logical = 0;
-			if (logical < e.size)
-				h->update_zeros(e.size - logical);
-			n.fingerprint = fingerprint_value(h->finish());
-		}
+		pipe->end();
 	}
 
 	void add(TarReader &r, const TarEntry &e)
@@ -358,6 +322,10 @@ struct Builder {
 
 	Tree finish()
 	{
+		if (pipe) {  // every fingerprint written, every byte in the data file
+			pipe->drain();
+			pipe.reset();
+		}
 		index = EntryIndex();
 		// Keep what is reachable from the root, in creation order; each
 		// directory's entries sorted by name bytes.
