@@ -596,7 +596,7 @@ TEST_CASE("MicroLZMA and raw DEFLATE streams of other mkfs decode exactly", "[co
 	CHECK_THROWS_AS(erofs::decompress(7, dz, o, dp, "t"), erofs::Error);
 }
 
-TEST_CASE("files above 64 MiB go through a sliding window; incompressible ones are re-read", "[compress][big]")
+TEST_CASE("files above 8 MiB go through a sliding window; incompressible ones are re-read", "[compress][big]")
 {
 	TempDir t;
 	fs::create_directories(t / "src");

@@ -418,7 +418,7 @@ struct ZWorker {
 
 // A worker keeps a read buffer up to this size for the next file (files
 // come largest first, so it is rarely grown again).
-constexpr size_t kKeepRaw = 16u << 20;
+constexpr size_t kKeepRaw = 2u << 20;
 
 // Files of the same content, pcluster size and algorithm compress to the
 // same ZFile: the first one compresses, the others copy its result.  Only
