@@ -596,7 +596,7 @@ TEST_CASE("MicroLZMA and raw DEFLATE streams of other mkfs decode exactly", "[co
 	CHECK_THROWS_AS(erofs::decompress(7, dz, o, dp, "t"), erofs::Error);
 }
 
-TEST_CASE("files above 64 MiB go through a sliding window; incompressible ones are re-read", "[compress][big]")
+TEST_CASE("files above 8 MiB go through a sliding window; incompressible ones are re-read", "[compress][big]")
 {
 	TempDir t;
 	fs::create_directories(t / "src");
@@ -730,4 +730,86 @@ TEST_CASE("compress hints pick the pcluster size and algorithm per path", "[comp
 		CHECK(r.err.find("error: ") != std::string::npos);
 	}
 	CHECK(mkfs("--compress-hints=" + quote(t / "hints2") + " " + quote(t / "x.img") + " " + quote(t / "src")).status == 1);
+}
+
+namespace {
+
+// The pcluster bytes of a compressed file, extent by extent.
+std::vector<std::string> pclusters(const std::string &img_path, const std::string &file)
+{
+	erofs::Image img(img_path);
+	auto m = erofs::read_zmap(img, erofs::lookup(img, file));
+	auto all = read_bytes(img_path);
+	std::vector<std::string> out;
+	for (const auto &e : m.extents) {
+		REQUIRE(e.phys + e.plen <= all.size());
+		std::string where = std::to_string(e.start);
+		where.append(1, '+').append(std::to_string(e.len));
+		out.push_back(where);
+		out.emplace_back(all.begin() + ptrdiff_t(e.phys), all.begin() + ptrdiff_t(e.phys + e.plen));
+	}
+	return out;
+}
+
+}  // namespace
+
+TEST_CASE("identical files are compressed once, each stored as if compressed alone", "[compress][repro][dedupe]")
+{
+	TempDir t;
+	std::string text = text_bytes(150000, 3);
+	fs::create_directories(t / "src/h");
+	fs::create_directories(t / "one/h");
+	for (int i = 0; i < 9; i++) {
+		write_file(t / ("src/copy" + std::to_string(i)), text);
+		write_file(t / ("src/h/copy" + std::to_string(i)), text);  // the hint: 16 KiB pclusters
+	}
+	write_file(t / "src/other", text_bytes(150000, 4));  // same size, other content
+	write_file(t / "src/rand", random_bytes(150000, 5));
+	write_file(t / "one/copy0", text);  // alone: compressed the usual way
+	write_file(t / "one/h/copy0", text);
+	write_file(t / "hints", "16384 ^h/\n");
+	for (const char *o : {"-zlz4hc", "-zzstd", "-zlz4hc --ishare_key=trusted.fp", "-zzstd -Efragments"}) {
+		INFO("options: " << o);
+		std::string opts = std::string(o) + " -T0 -Uclear --compress-hints=" + quote(t / "hints") + " ";
+		REQUIRE(mkfs(opts + "--workers=1 " + quote(t / "1.img") + " " + quote(t / "src")).status == 0);
+		REQUIRE(mkfs(opts + "--workers=3 " + quote(t / "3.img") + " " + quote(t / "src")).status == 0);
+		REQUIRE(mkfs(opts + "--workers=2 " + quote(t / "o.img") + " " + quote(t / "one")).status == 0);
+		CHECK(read_bytes(t / "1.img") == read_bytes(t / "3.img"));
+		fs::remove_all(t / "out");
+		REQUIRE(inspect("--extract=" + quote(t / "out") + " " + quote(t / "3.img")).status == 0);
+		CHECK(diff_contents(t / "src", t / "out") == "");
+		if (std::string(o).find("fragments") != std::string::npos)
+			continue;  // (whole small files go to the packed inode)
+		for (const char *dir : {"/", "/h/"}) {
+			auto alone = pclusters(t / "o.img", std::string(dir).append("copy0"));
+			CHECK(alone.size() > 4);
+			for (const char *copy : {"copy0", "copy4", "copy8"})
+				CHECK(pclusters(t / "3.img", std::string(dir).append(copy)) == alone);
+		}
+	}
+}
+
+TEST_CASE("zstd gives up on incompressible input after one try and still fills compressible input",
+	  "[compress][codec]")
+{
+	auto cs = erofs::parse_compress_option("zstd").at(0);
+	erofs::Compressor c(cs, 15);
+	std::string rnd = random_bytes(64 << 10, 7), text = text_bytes(64 << 10, 7);
+	std::vector<uint8_t> dst(4096);
+	size_t used = 0;
+	auto span = [](const std::string &s) { return std::span<const uint8_t>(reinterpret_cast<const uint8_t *>(s.data()), s.size()); };
+	// expected ratio 1.0 (the last pcluster did not shrink): one probe
+	CHECK(c.destsize(span(rnd), used, dst, 1.0, 4096) == dst.size() + 1);
+	CHECK(used <= 4096);
+	// without the hint, the full search: no more than a block fits either
+	size_t n = c.destsize(span(rnd), used, dst, 4.0, 4096);
+	CHECK((n > dst.size() || used <= 4096));
+	// compressible input after a bad pcluster: the probe fits, the search goes on
+	n = c.destsize(span(text), used, dst, 1.0, 4096);
+	REQUIRE(n <= dst.size());
+	CHECK(n > dst.size() * 9 / 10);
+	CHECK(used > 2 * 4096);
+	std::vector<uint8_t> back(used);
+	erofs::decompress(unsigned(cs.alg), std::span<const uint8_t>(dst).first(n), back, {}, "test");
+	CHECK(std::equal(back.begin(), back.end(), span(text).begin()));
 }

@@ -144,3 +144,26 @@ TEST_CASE("names over 255 bytes and unsupported types are refused", "[mkfs][erro
 	CHECK_THROWS_WITH(erofs::kind_of_mode(0170000, "/src/odd"), Catch::Contains("unsupported file type at /src/odd"));
 	CHECK(erofs::kind_of_mode(S_IFSOCK, "s") == erofs::Kind::Socket);
 }
+
+TEST_CASE("the first scan error in name order is the one reported, for any --workers", "[mkfs][errors][scan]")
+{
+	TempDir src, out;
+	chmod(out.path().c_str(), 0777);
+	chmod(src.path().c_str(), 0755);
+	for (int d = 0; d < 30; d++) {
+		fs::create_directories(src / ("b/d" + std::to_string(d) + "/e"));
+		write_file(src / ("b/d" + std::to_string(d) + "/e/f"), "x");
+	}
+	fs::create_directories(src / "a/c/locked");
+	fs::create_directories(src / "b/d29/locked");
+	fs::create_directories(src / "z/locked");
+	run("chmod -R a+rX " + quote(src.path()));
+	for (const char *l : {"a/c/locked", "b/d29/locked", "z/locked"})
+		chmod((src / l).c_str(), 0);
+	for (int w : {1, 2, 5}) {
+		auto r = run("setpriv --reuid=65534 --regid=65534 --clear-groups " + quote(mkfs_bin()) +
+			     " --workers=" + std::to_string(w) + " " + quote(out / "x.img") + " " + quote(src.path()));
+		expect_clean_failure(r, out, src / "a/c/locked");
+		CHECK(r.err.find("cannot open directory") != std::string::npos);
+	}
+}

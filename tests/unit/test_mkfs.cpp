@@ -13,6 +13,7 @@
 #include "base/error.hpp"
 #include "helpers.hpp"
 #include "read/image.hpp"
+#include "source/dir_scan.hpp"
 
 using namespace testutil;
 namespace fs = std::filesystem;
@@ -273,4 +274,43 @@ TEST_CASE("overlap counts shared content between images", "[inspect][overlap]")
 	CHECK(r.out.find("\"hashed_files\":2") != std::string::npos);
 	auto txt = inspect("--overlap " + quote(t / "a.img") + " " + quote(t / "b.img"));
 	CHECK(txt.out.find("ceiling 33.33%") != std::string::npos);
+}
+
+TEST_CASE("the parallel directory scan gives the serial scan's tree", "[mkfs][scan][repro]")
+{
+	TempDir t;
+	make_zoo(t / "src", false);
+	// many more directories than threads, hard links across them
+	for (int d = 0; d < 40; d++) {
+		std::string dir = t / ("src/many/d" + std::to_string(d));
+		fs::create_directories(dir + "/sub/deeper");
+		write_file(dir + "/f", std::to_string(d));
+		write_file(dir + "/sub/deeper/g", std::string(size_t(d) * 100, 'x'));
+		if (d)
+			fs::create_hard_link(t / "src/many/d0/f", dir + "/link");
+	}
+	erofs::ScanOptions o;
+	o.exclude_regexes.push_back(std::make_shared<erofs::PathRegex>("^many/d1[0-9]/sub/deeper$"));
+	auto describe = [&](unsigned threads) {
+		o.threads = threads;
+		erofs::Tree tr = erofs::scan_tree(t / "src", o);
+		std::string s;
+		for (const auto &n : tr.nodes) {
+			s += std::to_string(n->id) + " " + n->path + " " + std::to_string(int(n->kind)) + " " +
+			     std::to_string(n->nlink) + " " + std::to_string(n->size) + " " +
+			     std::to_string(n->xattrs.size()) + " " + std::to_string(n->parent->id) + ":";
+			for (const auto &c : n->children)
+				s += " " + c.name + "=" + std::to_string(c.node->id);
+			s += "\n";
+		}
+		return s;
+	};
+	std::string one = describe(1);
+	for (int d : {1, 7, 39})  // every link is the node of d0/f
+		CHECK(one.find("many/d" + std::to_string(d) + "/link ") == std::string::npos);
+	CHECK(one.find("many/d0/f 0 40 ") != std::string::npos);
+	CHECK(one.find("d12/sub/deeper") == std::string::npos);
+	CHECK(one.find("d20/sub/deeper/g") != std::string::npos);
+	for (unsigned threads : {2u, 3u, 8u})
+		CHECK(describe(threads) == one);
 }

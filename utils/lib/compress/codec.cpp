@@ -128,17 +128,18 @@ Compressor::~Compressor()
 		std::free(state_);
 }
 
-size_t Compressor::destsize(std::span<const uint8_t> src, size_t &consumed, std::span<uint8_t> dst, double ratio)
+size_t Compressor::destsize(std::span<const uint8_t> src, size_t &consumed, std::span<uint8_t> dst, double ratio,
+			    size_t useless)
 {
 	consumed = 0;
 	if (src.empty())
 		return 0;
 	if (spec_.alg == Alg::Zstd)
-		return search_destsize(src, consumed, dst, ratio);
+		return search_destsize(src, consumed, dst, ratio, useless);
 	if (spec_.alg == Alg::Lzma)
 		return lzma_destsize(src, consumed, dst);
 	if (spec_.alg == Alg::Deflate) {
-		size_t n = search_destsize(src, consumed, dst, ratio);
+		size_t n = search_destsize(src, consumed, dst, ratio, useless);
 		if (n && dst[0] == 0) {  // a leading stored block: 0-padding would eat it
 			consumed = std::min(consumed, dst.size());
 			return dst.size() + 1;
@@ -217,29 +218,41 @@ size_t Compressor::lzma_destsize(std::span<const uint8_t> src, size_t &consumed,
 // the expected ratio (the caller's, e.g. that of the file's previous pcluster; 4:1 at
 // first), grow until a try overflows, then narrow the bracket
 // [fits, overflows] by interpolation (bisection as a fallback) until it is
-// narrower than 1/256 of the input or 12 tries were made.  The result is
+// narrower than 1/256 of the input, a stream fills the destination to
+// within 1/128 of it (16 bytes at least), or 12 tries were made.  The result is
 // the longest prefix tried that fits: deterministic, possibly a few hundred
-// bytes short of the true maximum.
+// bytes short of the true maximum.  After incompressible input (expected
+// ratio below kProbeRatio) the first try is useless + 1 bytes: when even
+// that does not fit, the caller stores the input raw, and one try instead
+// of a whole search told it so.
 size_t Compressor::search_destsize(std::span<const uint8_t> src, size_t &consumed, std::span<uint8_t> dst,
-				   double ratio)
+				   double ratio, size_t useless)
 {
+	constexpr double kProbeRatio = 1.2;
 	const size_t cap = dst.size();
+	const size_t full_slack = std::max<size_t>(16, cap / 128);
 	size_t n = src.size();
 	size_t lo = 0, lo_c = 0, hi = n + 1, hi_c = 0;
-	std::vector<uint8_t> best;
 	auto take = [&](size_t len, size_t c) {
 		lo = len, lo_c = c;
-		best.assign(scratch_.begin(), scratch_.begin() + ptrdiff_t(c));
+		best_.assign(scratch_.begin(), scratch_.begin() + ptrdiff_t(c));
 	};
 	size_t guess = std::min<size_t>(n, std::max<size_t>(64, size_t(double(cap) * std::clamp(ratio, 0.5, 64.0))));
+	bool probe = useless && n > useless + 1 && ratio < kProbeRatio;
+	if (probe)
+		guess = useless + 1;
 	for (int tries = 0; tries < 16; tries++) {
 		size_t c = try_len(src, guess);
 		if (c <= cap) {
 			take(guess, c);
-			if (guess == n)
+			if (guess == n || c + full_slack >= cap)  // (a full stream: more input would not fit)
 				break;
 		} else {
 			hi = guess, hi_c = c;
+			if (probe && tries == 0) {
+				consumed = useless;
+				return cap + 1;
+			}
 		}
 		if (hi == n + 1) {  // no overflow seen yet: grow
 			guess = std::min(n, guess * 2);
@@ -264,7 +277,7 @@ size_t Compressor::search_destsize(std::span<const uint8_t> src, size_t &consume
 			throw Error(std::string(alg_name(unsigned(spec_.alg))) + " cannot fit any input",
 				    "destsize " + std::to_string(cap));
 	}
-	std::memcpy(dst.data(), best.data(), lo_c);
+	std::memcpy(dst.data(), best_.data(), lo_c);
 	consumed = lo;
 	return lo_c;
 }

@@ -43,11 +43,21 @@ public:
 	// returns the stream length (<= dst.size()), or dst.size() + 1 when the
 	// stream would start with a zero byte (breaks the 0-padding rule) and
 	// must not be used.  `ratio` is the expected compression ratio (the
-	// searching encoders start there; the others ignore it).
-	size_t destsize(std::span<const uint8_t> src, size_t &consumed, std::span<uint8_t> dst, double ratio = 4.0);
+	// searching encoders start there; the others ignore it).  `useless`:
+	// the caller has no use for a prefix of at most this many bytes (it
+	// stores such input raw); when the expected ratio is low the searching
+	// encoders first try useless + 1 bytes and, if they do not fit, give up
+	// at once (returning dst.size() + 1).
+	size_t destsize(std::span<const uint8_t> src, size_t &consumed, std::span<uint8_t> dst, double ratio = 4.0,
+			size_t useless = 0);
+
+	// Whether destsize() searches the input length (zstd, DEFLATE): then
+	// `ratio` and `useless` matter.
+	bool searches() const { return spec_.alg == Alg::Zstd || spec_.alg == Alg::Deflate; }
 
 private:
-	size_t search_destsize(std::span<const uint8_t> src, size_t &consumed, std::span<uint8_t> dst, double ratio);
+	size_t search_destsize(std::span<const uint8_t> src, size_t &consumed, std::span<uint8_t> dst, double ratio,
+			       size_t useless);
 	size_t try_len(std::span<const uint8_t> src, size_t len);
 	size_t lzma_destsize(std::span<const uint8_t> src, size_t &consumed, std::span<uint8_t> dst);
 
@@ -56,6 +66,7 @@ private:
 	void *state_ = nullptr;  // LZ4HC state or ZSTD_CCtx
 	std::vector<uint8_t> scratch_;
 	size_t scratch_len_ = 0;  // bytes of the last zstd attempt in scratch_
+	std::vector<uint8_t> best_;  // the longest fitting stream of a search
 };
 
 struct DecodeParams {

@@ -1,13 +1,17 @@
 #include "compress/zwrite.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 #include <numeric>
 #include <map>
+#include <mutex>
 #include <optional>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "base/cli.hpp"
 #include "base/digest.hpp"
@@ -172,6 +176,23 @@ void take_fragment(const Getter &get, uint64_t pos, uint64_t size, uint64_t limi
 	}
 }
 
+// Order-0 entropy of `b` in bits per byte (8 for uniform random bytes).
+double byte_entropy(std::span<const uint8_t> b)
+{
+	uint32_t count[256] = {};
+	for (uint8_t x : b)
+		count[x]++;
+	double h = 0, n = double(b.size());
+	for (uint32_t c : count)
+		if (c)
+			h -= double(c) / n * std::log2(double(c) / n);
+	return h;
+}
+
+// Above this, a block is taken for incompressible (4096 random bytes
+// measure about 7.95).
+constexpr double kRandomBits = 7.5;
+
 bool compress_stream(const Getter &get, uint64_t size, const CompressConfig &c, unsigned blkbits,
 		     Compressor &comp, ZFile &z, uint32_t pcluster, Spill *spill, bool frags)
 {
@@ -202,6 +223,10 @@ bool compress_stream(const Getter &get, uint64_t size, const CompressConfig &c, 
 			park(z, *spill);
 	};
 	double ratio = 4.0;  // what the previous pcluster achieved (a search hint)
+	// A file that starts like random bytes (compressed images, archives)
+	// starts with the searching encoders' one-try probe.
+	if (comp.searches() && pcluster == bs && size > bs + 1 && byte_entropy(get(0, bs)) > kRandomBits)
+		ratio = 1.0;
 	for (uint64_t pos = 0; pos < size;) {
 		uint64_t rem = size - pos;
 		auto src = get(pos, std::min(rem, limit));
@@ -211,7 +236,9 @@ bool compress_stream(const Getter &get, uint64_t size, const CompressConfig &c, 
 			break;
 		}
 		size_t consumed = 0;
-		size_t csize = comp.destsize(src, consumed, dst, ratio);
+		// (with one-block pclusters, input of a block or less is stored
+		// raw whatever it compresses to: see `cost` below)
+		size_t csize = comp.destsize(src, consumed, dst, ratio, pcluster == bs ? size_t(bs) : 0);
 		ratio = csize && csize <= dst.size() ? double(consumed) / double(csize) * 1.05 : 1.0;
 		bool all = consumed == rem;
 		if (frags && all) {
@@ -333,37 +360,79 @@ std::vector<CompressHint> load_compress_hints(const std::string &path, const Com
 
 namespace {
 
-// Compresses one node's content (fingerprinting it into `h` on the way).
-std::shared_ptr<ZFile> compress_node(const Node &n, const CompressConfig &c, unsigned blkbits, Compressor &comp,
-				     uint32_t pcluster, Sha256 *h, bool frags, Spill *spill)
+// A file that did not shrink keeps nothing; the blocks still in memory
+// join the others in the spill file.
+std::shared_ptr<ZFile> finish_z(std::shared_ptr<ZFile> z, bool shrunk, Spill *spill)
 {
-	UniqueFd fd = open_source(n);
-	auto z = std::make_shared<ZFile>();
-	bool shrunk;
-	if (n.size <= kWholeFileLimit) {
-		std::vector<uint8_t> raw(n.size);
-		read_exact(fd.get(), raw, 0, n);
-		if (h)
-			h->update(raw);
-		std::span<const uint8_t> all(raw);
-		shrunk = compress_stream([&](uint64_t pos, uint64_t len) { return all.subspan(pos, len); },
-					 n.size, c, blkbits, comp, *z, pcluster, spill, frags);
-	} else {
-		Window win(n, fd.get(), c.extent_limit(blkbits), h);
-		shrunk = compress_stream([&](uint64_t pos, uint64_t len) { return win.get(pos, len); }, n.size,
-					 c, blkbits, comp, *z, pcluster, spill, frags);
-	}
 	if (!shrunk) {
 		*z = ZFile();  // (blocks already parked stay unused)
 		z->flat = true;
 	}
-	// The blocks still in memory join the others in the spill file.  A
-	// flat file keeps nothing: the fill step reads (and fingerprints) it
+	// A flat file keeps nothing: the fill step reads (and fingerprints) it
 	// again, rather than mkfs holding all incompressible content.
 	if (spill)
 		park(*z, *spill);
 	return z;
 }
+
+std::shared_ptr<ZFile> compress_bytes(std::span<const uint8_t> all, const CompressConfig &c, unsigned blkbits,
+				      Compressor &comp, uint32_t pcluster, bool frags, Spill *spill)
+{
+	auto z = std::make_shared<ZFile>();
+	bool shrunk = compress_stream([&](uint64_t pos, uint64_t len) { return all.subspan(pos, len); }, all.size(),
+				      c, blkbits, comp, *z, pcluster, spill, frags);
+	return finish_z(std::move(z), shrunk, spill);
+}
+
+// A file too big to hold whole, read through a window (and hashed into
+// `h` on the way).
+std::shared_ptr<ZFile> compress_window(const Node &n, int fd, const CompressConfig &c, unsigned blkbits,
+				       Compressor &comp, uint32_t pcluster, Sha256 *h, bool frags, Spill *spill)
+{
+	auto z = std::make_shared<ZFile>();
+	Window win(n, fd, c.extent_limit(blkbits), h);
+	bool shrunk = compress_stream([&](uint64_t pos, uint64_t len) { return win.get(pos, len); }, n.size, c,
+				      blkbits, comp, *z, pcluster, spill, frags);
+	return finish_z(std::move(z), shrunk, spill);
+}
+
+// Compresses one node's content (fingerprinting it into `h` on the way).
+std::shared_ptr<ZFile> compress_node(const Node &n, const CompressConfig &c, unsigned blkbits, Compressor &comp,
+				     uint32_t pcluster, Sha256 *h, bool frags, Spill *spill)
+{
+	UniqueFd fd = open_source(n);
+	if (n.size > kWholeFileLimit)
+		return compress_window(n, fd.get(), c, blkbits, comp, pcluster, h, frags, spill);
+	std::vector<uint8_t> raw(n.size);
+	read_exact(fd.get(), raw, 0, n);
+	if (h)
+		h->update(raw);
+	return compress_bytes(raw, c, blkbits, comp, pcluster, frags, spill);
+}
+
+// What one worker of compress_files() keeps from file to file.
+struct ZWorker {
+	std::vector<std::unique_ptr<Compressor>> comps;  // per algorithm, made on first use
+	std::vector<uint8_t> raw;                        // whole-file reads
+};
+
+// A worker keeps a read buffer up to this size for the next file (files
+// come largest first, so it is rarely grown again).
+constexpr size_t kKeepRaw = 2u << 20;
+
+// Files of the same content, pcluster size and algorithm compress to the
+// same ZFile: the first one compresses, the others copy its result.  Only
+// files whose size another file has are hashed for this.
+struct SameContent {
+	std::mutex mu;
+	std::unordered_map<std::string, std::shared_ptr<const ZFile>> done;  // null: being compressed
+	struct Later {
+		size_t file;
+		std::string key;
+		Sha256Digest digest;
+	};
+	std::vector<Later> later;  // copies of a result still being made
+};
 
 }  // namespace
 
@@ -377,36 +446,26 @@ void compress_files(Tree &t, const std::string &source, const CompressConfig &c,
 			files.push_back(n.get());
 	// Longest first: the big files start early and the workers end together.
 	std::stable_sort(files.begin(), files.end(), [](const Node *a, const Node *b) { return a->size > b->size; });
+	bool frags = c.fragments || c.all_fragments;
+	// (a block or less is not compressed at all without these)
+	uint64_t tiny = c.ztailpacking || frags ? 0 : uint64_t(1) << blkbits;
+	std::unordered_set<uint64_t> shared_sizes;
+	for (size_t i = 1; i < files.size(); i++)
+		if (files[i]->size == files[i - 1]->size && files[i]->size <= kWholeFileLimit && files[i]->size > tiny)
+			shared_sizes.insert(files[i]->size);
 	std::string root = source;
 	while (root.size() > 1 && root.back() == '/')
 		root.pop_back();
-	std::vector<std::vector<std::unique_ptr<Compressor>>> comps(std::max(1u, workers));
-	for (auto &v : comps)
-		v.resize(c.algs.size());
-	bool frags = c.fragments || c.all_fragments;
-	parallel_for(files.size(), workers, [&](size_t i, unsigned w) {
-		Node &n = *files[i];
-		uint32_t pcluster = c.pcluster_bytes(blkbits);
-		unsigned ai = 0;
-		if (!c.hints.empty()) {
-			std::string rel = n.path.rfind(root + "/", 0) == 0 ? n.path.substr(root.size() + 1) : n.path;
-			for (const auto &h : c.hints)
-				if (h.re->matches(rel)) {
-					pcluster = h.pcluster, ai = h.alg;
-					break;
-				}
-		}
-		auto &comp = comps[w][ai];
-		if (!comp)
-			comp = std::make_unique<Compressor>(c.algs[ai], c.window_log(blkbits, ai));
-		std::optional<Sha256> h;
-		bool want_hash = frags || c.extent_dedupe;  // whole-file dedupe by content
-		if ((xp.has_fingerprint(n) && n.fingerprint.empty()) || want_hash)
-			h.emplace();
-		auto z = compress_node(n, c, blkbits, *comp, pcluster, h ? &*h : nullptr, frags, spill);
-		std::optional<Sha256Digest> d;
-		if (h)
-			d = h->finish();
+	std::vector<ZWorker> wk(std::max(1u, workers));
+	for (auto &w : wk)
+		w.comps.resize(c.algs.size());
+	bool want_hash = frags || c.extent_dedupe;  // whole-file dedupe by content
+	SameContent same;
+	// The per-node part of a result (also of a copied one).
+	auto settle = [&](Node &n, std::shared_ptr<ZFile> z, const std::optional<Sha256Digest> &d, unsigned ai,
+			  uint32_t pcluster) {
+		z->fingerprint.clear();
+		z->content_hash.reset();
 		if (want_hash)
 			z->content_hash = d;
 		if (d && !z->flat && xp.has_fingerprint(n) && n.fingerprint.empty())
@@ -420,7 +479,83 @@ void compress_files(Tree &t, const std::string &source, const CompressConfig &c,
 			*bytes_done += n.size;
 		if (files_done)
 			++*files_done;
+	};
+	auto choice = [&](const Node &n) {
+		uint32_t pcluster = c.pcluster_bytes(blkbits);
+		unsigned ai = 0;
+		if (!c.hints.empty()) {
+			std::string rel = n.path.rfind(root + "/", 0) == 0 ? n.path.substr(root.size() + 1) : n.path;
+			for (const auto &h : c.hints)
+				if (h.re->matches(rel)) {
+					pcluster = h.pcluster, ai = h.alg;
+					break;
+				}
+		}
+		return std::pair<uint32_t, unsigned>(pcluster, ai);
+	};
+	parallel_for(files.size(), workers, [&](size_t i, unsigned w) {
+		Node &n = *files[i];
+		auto [pcluster, ai] = choice(n);
+		ZWorker &me = wk[w];
+		auto &comp = me.comps[ai];
+		if (!comp)
+			comp = std::make_unique<Compressor>(c.algs[ai], c.window_log(blkbits, ai));
+		bool want_digest = (xp.has_fingerprint(n) && n.fingerprint.empty()) || want_hash;
+		// (by full path: files come by size, seldom two of one directory in a row)
+		UniqueFd fd = open_source(n);
+		std::shared_ptr<ZFile> z;
+		std::optional<Sha256Digest> d;
+		if (n.size > kWholeFileLimit) {
+			std::optional<Sha256> h;
+			if (want_digest)
+				h.emplace();
+			z = compress_window(n, fd.get(), c, blkbits, *comp, pcluster, h ? &*h : nullptr, frags, spill);
+			if (h)
+				d = h->finish();
+			settle(n, std::move(z), d, ai, pcluster);
+			return;
+		}
+		if (me.raw.size() < n.size)
+			me.raw.resize(n.size);
+		std::span<const uint8_t> all(me.raw.data(), n.size);
+		read_exact(fd.get(), std::span<uint8_t>(me.raw.data(), n.size), 0, n);
+		fd.reset();
+		bool maybe_same = shared_sizes.count(n.size) != 0;
+		if (want_digest || maybe_same)
+			d = sha256(all);
+		std::string key;
+		if (maybe_same) {
+			key.assign(reinterpret_cast<const char *>(d->data()), d->size());
+			key.append(reinterpret_cast<const char *>(&pcluster), sizeof(pcluster));
+			key += char(ai);
+			std::lock_guard<std::mutex> g(same.mu);
+			auto [it, fresh] = same.done.try_emplace(key);
+			if (!fresh && !it->second) {  // another worker is at it: copy at the end
+				same.later.push_back({i, std::move(key), *d});
+				return;
+			}
+			if (!fresh)
+				z = std::make_shared<ZFile>(*it->second);
+		}
+		if (!z) {
+			z = compress_bytes(all, c, blkbits, *comp, pcluster, frags, spill);
+			if (maybe_same) {
+				std::lock_guard<std::mutex> g(same.mu);
+				same.done[key] = std::make_shared<const ZFile>(*z);
+			}
+		}
+		if (me.raw.size() > kKeepRaw)
+			std::vector<uint8_t>().swap(me.raw);
+		settle(n, std::move(z), d, ai, pcluster);
 	});
+	for (auto &l : same.later) {
+		Node &n = *files[l.file];
+		auto [pcluster, ai] = choice(n);
+		const auto &src = same.done.at(l.key);
+		if (!src)
+			throw Error("internal: compressed twin missing", n.path);
+		settle(n, std::make_shared<ZFile>(*src), l.digest, ai, pcluster);
+	}
 }
 
 Node *build_packed_inode(Tree &t, const CompressConfig &c, unsigned blkbits, std::span<const uint8_t> head,

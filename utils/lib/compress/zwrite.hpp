@@ -104,7 +104,7 @@ std::vector<CompressHint> load_compress_hints(const std::string &path, const Com
 
 // Files above this size are compressed through a sliding window instead
 // of being held in memory whole.
-inline constexpr uint64_t kWholeFileLimit = 64u << 20;
+inline constexpr uint64_t kWholeFileLimit = 8u << 20;
 
 // While a file is compressed, its pcluster blocks go to the spill file in
 // pieces of this size (when there is one).

@@ -1,12 +1,19 @@
 #include "source/dir_scan.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <condition_variable>
+#include <cstdint>
 #include <dirent.h>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <fcntl.h>
 #include <map>
 #include <regex.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -97,23 +104,113 @@ void apply_owner_time(Node &n, uint32_t uid, uint32_t gid, int64_t mtime,
 
 namespace {
 
+// Linux 6.13 has xattr calls relative to a directory (one name to look up
+// instead of a whole path); older kernels answer ENOSYS and the full path
+// is used.  (Numbers of the generic table, x86-64 only here.)
+#if defined(__x86_64__)
+constexpr long kSysGetxattrat = 464;
+constexpr long kSysListxattrat = 465;
+
+struct XattrArgs {
+	uint64_t value;
+	uint32_t size;
+	uint32_t flags;
+};
+std::atomic<bool> g_no_xattrat{false};
+
+bool xattrat_unsupported(long r)
+{
+	if (r >= 0 || (errno != ENOSYS && errno != EPERM))
+		return false;
+	g_no_xattrat = true;  // (EPERM: a seccomp filter that does not know them)
+	return true;
+}
+#endif
+
+// An entry of a directory being scanned: `dfd` and `name`, with its full
+// path for the fallbacks and messages (dfd AT_FDCWD and name = path for
+// the root).
+struct At {
+	int dfd;
+	const char *name;
+	const std::string &path;
+};
+
+ssize_t list_xattrs(const At &a, char *buf, size_t size)
+{
+#if defined(__x86_64__)
+	if (!g_no_xattrat.load(std::memory_order_relaxed)) {
+		long r = syscall(kSysListxattrat, a.dfd, a.name, AT_SYMLINK_NOFOLLOW, buf, size);
+		if (!xattrat_unsupported(r))
+			return ssize_t(r);
+	}
+#endif
+	return llistxattr(a.path.c_str(), buf, size);
+}
+
+ssize_t get_xattr(const At &a, const char *attr, void *buf, size_t size)
+{
+#if defined(__x86_64__)
+	if (!g_no_xattrat.load(std::memory_order_relaxed)) {
+		XattrArgs args{uint64_t(reinterpret_cast<uintptr_t>(buf)), uint32_t(size), 0};
+		long r = syscall(kSysGetxattrat, a.dfd, a.name, AT_SYMLINK_NOFOLLOW, attr, &args, sizeof(args));
+		if (!xattrat_unsupported(r))
+			return ssize_t(r);
+	}
+#endif
+	return lgetxattr(a.path.c_str(), attr, buf, size);
+}
+
+struct DirJob;
+
+// One name of a scanned directory.  A later name of an inode seen before
+// (hard link) gets its own Node here; the merge keeps the first in scan
+// order.
+struct Entry {
+	std::string name;
+	std::unique_ptr<Node> node;
+	bool linkable = false;
+	std::pair<dev_t, ino_t> key{};
+	std::unique_ptr<DirJob> sub;  // a directory's own scan
+};
+
+struct DirJob {
+	Node *dir = nullptr;
+	std::string rel;              // path relative to the source ("" for the root)
+	std::vector<Entry> entries;   // sorted by name, excluded names left out
+	std::exception_ptr error;     // the scan stopped here, after `entries`
+};
+
+// Directories are scanned in parallel, each by one thread (names sorted,
+// then every entry stat'ed relative to the open directory), and merged in
+// one depth-first pass in name order: node ids, hard links (first name in
+// that order wins) and the first error are those of a serial scan, for
+// any number of threads.
 class Scanner {
 public:
-	Scanner(const ScanOptions &opt, Tree &t) : opt_(opt), tree_(t) {}
+	Scanner(const ScanOptions &opt) : opt_(opt) {}
 
-	Node *scan(const std::string &path, const std::string &rel, Node *parent);
+	std::unique_ptr<Node> scan_root(const std::string &path, std::unique_ptr<DirJob> &job);
+	void run(DirJob &root, unsigned threads);
+	void merge(Tree &t, DirJob &j);
 
 private:
 	bool excluded(const std::string &rel) const;
+	std::unique_ptr<Node> scan_entry(const At &a, const struct stat &st, Node *parent);
 	void fill_attrs(Node &n, const struct stat &st);
-	void read_xattrs(Node &n);
-	void read_symlink(Node &n);
-	void find_holes(Node &n);
-	void read_dir(Node &n, const std::string &rel);
+	void read_xattrs(Node &n, const At &a);
+	void read_symlink(Node &n, const At &a);
+	void find_holes(Node &n, const At &a);
+	void read_dir(DirJob &j);
+	void push(std::unique_ptr<DirJob> &owner, Node *dir, std::string rel);
+	void work();
 
 	const ScanOptions &opt_;
-	Tree &tree_;
-	std::map<std::pair<dev_t, ino_t>, Node *> links_;
+	std::map<std::pair<dev_t, ino_t>, Node *> links_;  // (merge)
+	std::mutex mu_;
+	std::condition_variable cv_;
+	std::vector<DirJob *> queue_;
+	size_t busy_ = 0;
 };
 
 bool Scanner::excluded(const std::string &rel) const
@@ -139,30 +236,32 @@ void Scanner::fill_attrs(Node &n, const struct stat &st)
 		n.rdev = encode_dev(major(st.st_rdev), minor(st.st_rdev));
 }
 
-void Scanner::read_xattrs(Node &n)
+void Scanner::read_xattrs(Node &n, const At &a)
 {
-	std::string names(1024, '\0');
-	ssize_t len = llistxattr(n.path.c_str(), names.data(), names.size());
+	char small[1024];
+	std::vector<char> big;
+	char *names = small;
+	ssize_t len = list_xattrs(a, small, sizeof(small));
 	if (len < 0 && errno == ERANGE) {
-		len = llistxattr(n.path.c_str(), nullptr, 0);
-		names.assign(size_t(std::max<ssize_t>(len, 0)), '\0');
-		len = llistxattr(n.path.c_str(), names.data(), names.size());
+		len = list_xattrs(a, nullptr, 0);
+		big.resize(size_t(std::max<ssize_t>(len, 0)));
+		names = big.data();
+		len = list_xattrs(a, big.data(), big.size());
 	}
 	if (len < 0 && (errno == ENOTSUP || errno == ENODATA))
 		return;
 	if (len < 0)
 		throw_errno("cannot list xattrs", n.path, errno);
-	names.resize(size_t(len));
-	for (size_t pos = 0; pos < names.size();) {
-		std::string name(names.c_str() + pos);
+	for (size_t pos = 0; pos < size_t(len);) {
+		std::string name(names + pos);
 		pos += name.size() + 1;
-		ssize_t vlen = lgetxattr(n.path.c_str(), name.c_str(), nullptr, 0);
+		ssize_t vlen = get_xattr(a, name.c_str(), nullptr, 0);
 		if (vlen < 0 && errno == ENODATA)
 			continue;
 		if (vlen < 0)
 			throw_errno("cannot read xattr " + name, n.path, errno);
 		std::string value(size_t(vlen), '\0');
-		vlen = lgetxattr(n.path.c_str(), name.c_str(), value.data(), value.size());
+		vlen = get_xattr(a, name.c_str(), value.data(), value.size());
 		if (vlen < 0)
 			throw_errno("cannot read xattr " + name, n.path, errno);
 		value.resize(size_t(vlen));
@@ -171,10 +270,10 @@ void Scanner::read_xattrs(Node &n)
 	std::sort(n.xattrs.begin(), n.xattrs.end());
 }
 
-void Scanner::read_symlink(Node &n)
+void Scanner::read_symlink(Node &n, const At &a)
 {
 	std::string buf(4096, '\0');
-	ssize_t len = readlink(n.path.c_str(), buf.data(), buf.size());
+	ssize_t len = readlinkat(a.dfd, a.name, buf.data(), buf.size());
 	if (len < 0)
 		throw_errno("cannot read symlink", n.path, errno);
 	if (size_t(len) >= buf.size())
@@ -184,9 +283,9 @@ void Scanner::read_symlink(Node &n)
 	n.size = n.target.size();
 }
 
-void Scanner::find_holes(Node &n)
+void Scanner::find_holes(Node &n, const At &a)
 {
-	UniqueFd fd(open(n.path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+	UniqueFd fd(openat(a.dfd, a.name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
 	if (!fd)
 		throw_errno("cannot open file", n.path, errno);
 	auto r = data_ranges(fd.get(), n.size);
@@ -196,64 +295,152 @@ void Scanner::find_holes(Node &n)
 	n.data = std::move(r);
 }
 
-void Scanner::read_dir(Node &n, const std::string &rel)
+// Everything but the directory's own entries (those are its job's).
+std::unique_ptr<Node> Scanner::scan_entry(const At &a, const struct stat &st, Node *parent)
 {
+	auto n = std::make_unique<Node>();
+	n->path = a.path;
+	n->parent = parent;
+	fill_attrs(*n, st);
+	if (opt_.xattrs)
+		read_xattrs(*n, a);
+	if (n->kind == Kind::Symlink)
+		read_symlink(*n, a);
+	if (n->kind == Kind::Regular && uint64_t(st.st_blocks) * 512 < n->size)
+		find_holes(*n, a);
+	return n;
+}
+
+void Scanner::push(std::unique_ptr<DirJob> &owner, Node *dir, std::string rel)
+{
+	owner = std::make_unique<DirJob>();
+	owner->dir = dir;
+	owner->rel = std::move(rel);
+	{
+		std::lock_guard<std::mutex> g(mu_);
+		queue_.push_back(owner.get());
+	}
+	cv_.notify_one();
+}
+
+void Scanner::read_dir(DirJob &j)
+{
+	Node &n = *j.dir;
 	std::unique_ptr<DIR, int (*)(DIR *)> d(opendir(n.path.c_str()), closedir);
 	if (!d)
 		throw_errno("cannot open directory", n.path, errno);
 	std::vector<std::string> names;
 	errno = 0;
 	while (struct dirent *de = readdir(d.get())) {
-		std::string name = de->d_name;
-		if (name != "." && name != "..")
-			names.push_back(std::move(name));
+		const char *s = de->d_name;
+		if (!(s[0] == '.' && (!s[1] || (s[1] == '.' && !s[2]))))
+			names.emplace_back(s);
 		errno = 0;
 	}
 	if (errno)
 		throw_errno("cannot read directory", n.path, errno);
 	std::sort(names.begin(), names.end());
+	int dfd = dirfd(d.get());
+	bool filters = !opt_.exclude_paths.empty() || !opt_.exclude_regexes.empty();
+	j.entries.reserve(names.size());
 	for (auto &name : names) {
-		std::string crel = rel.empty() ? name : rel + "/" + name;
-		if (excluded(crel))
-			continue;
+		std::string crel;
+		if (filters) {
+			crel = j.rel.empty() ? name : j.rel + "/" + name;
+			if (excluded(crel))
+				continue;
+		}
+		std::string path = join_path(n.path, name);
 		if (name.size() > kNameMax)
-			throw Error("file name longer than 255 bytes", join_path(n.path, name));
-		Node *c = scan(join_path(n.path, name), crel, &n);
-		if (c)
-			n.children.push_back({std::move(name), c});
+			throw Error("file name longer than 255 bytes", path);
+		struct stat st;
+		if (fstatat(dfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+			if (errno == ENOENT)
+				throw Error("file vanished during scan", path);
+			throw_errno("cannot stat", path, errno);
+		}
+		auto node = scan_entry({dfd, name.c_str(), path}, st, &n);
+		Entry &e = j.entries.emplace_back();  // (reserved: entries do not move)
+		e.node = std::move(node);
+		e.linkable = !S_ISDIR(st.st_mode) && st.st_nlink > 1;
+		e.key = {st.st_dev, st.st_ino};
+		if (e.node->kind == Kind::Directory) {
+			if (!filters)
+				crel = j.rel.empty() ? name : j.rel + "/" + name;
+			push(e.sub, e.node.get(), std::move(crel));
+		}
+		e.name = std::move(name);
 	}
 }
 
-Node *Scanner::scan(const std::string &path, const std::string &rel, Node *parent)
+void Scanner::work()
+{
+	std::unique_lock<std::mutex> g(mu_);
+	for (;;) {
+		cv_.wait(g, [&] { return !queue_.empty() || busy_ == 0; });
+		if (queue_.empty())
+			return;  // nothing queued and nobody left to queue more
+		DirJob *j = queue_.back();
+		queue_.pop_back();
+		busy_++;
+		g.unlock();
+		try {
+			read_dir(*j);
+		} catch (...) {
+			j->error = std::current_exception();
+		}
+		g.lock();
+		if (--busy_ == 0 && queue_.empty()) {
+			cv_.notify_all();
+			return;
+		}
+	}
+}
+
+void Scanner::run(DirJob &root, unsigned threads)
+{
+	{
+		std::lock_guard<std::mutex> g(mu_);
+		queue_.push_back(&root);
+	}
+	std::vector<std::jthread> pool;
+	for (unsigned i = 1; i < threads; i++)
+		pool.emplace_back([this] { work(); });
+	work();
+}
+
+// Depth first in name order, as a serial scan adds the nodes.
+void Scanner::merge(Tree &t, DirJob &j)
+{
+	for (auto &e : j.entries) {
+		if (e.linkable) {
+			auto it = links_.find(e.key);
+			if (it != links_.end()) {
+				j.dir->children.push_back({std::move(e.name), it->second});
+				continue;
+			}
+		}
+		Node *c = t.add(std::move(e.node));
+		if (e.linkable)
+			links_[e.key] = c;
+		j.dir->children.push_back({std::move(e.name), c});
+		if (e.sub)
+			merge(t, *e.sub);
+	}
+	if (j.error)
+		std::rethrow_exception(j.error);
+}
+
+std::unique_ptr<Node> Scanner::scan_root(const std::string &path, std::unique_ptr<DirJob> &job)
 {
 	struct stat st;
-	if (lstat(path.c_str(), &st) != 0) {
-		if (errno == ENOENT && parent)
-			throw Error("file vanished during scan", path);
+	if (lstat(path.c_str(), &st) != 0)
 		throw_errno("cannot stat", path, errno);
+	auto n = scan_entry({AT_FDCWD, path.c_str(), path}, st, nullptr);
+	if (n->kind == Kind::Directory) {
+		job = std::make_unique<DirJob>();
+		job->dir = n.get();
 	}
-	bool linkable = !S_ISDIR(st.st_mode) && st.st_nlink > 1;
-	if (linkable) {
-		auto it = links_.find({st.st_dev, st.st_ino});
-		if (it != links_.end())
-			return it->second;
-	}
-	auto owned = std::make_unique<Node>();
-	Node *n = owned.get();
-	n->path = path;
-	n->parent = parent;
-	fill_attrs(*n, st);
-	tree_.add(std::move(owned));
-	if (linkable)
-		links_[{st.st_dev, st.st_ino}] = n;
-	if (opt_.xattrs)
-		read_xattrs(*n);
-	if (n->kind == Kind::Symlink)
-		read_symlink(*n);
-	if (n->kind == Kind::Regular && uint64_t(st.st_blocks) * 512 < n->size)
-		find_holes(*n);
-	if (n->kind == Kind::Directory)
-		read_dir(*n, rel);
 	return n;
 }
 
@@ -262,10 +449,13 @@ Node *Scanner::scan(const std::string &path, const std::string &rel, Node *paren
 Tree scan_tree(const std::string &source, const ScanOptions &opt)
 {
 	Tree t;
-	Scanner s(opt, t);
-	t.root = s.scan(source, "", nullptr);
-	if (t.root->kind != Kind::Directory)
+	Scanner s(opt);
+	std::unique_ptr<DirJob> job;
+	t.root = t.add(s.scan_root(source, job));
+	if (!job)
 		throw Error("source is not a directory", source);
+	s.run(*job, std::max(1u, opt.threads));
+	s.merge(t, *job);
 	t.root->parent = t.root;
 	validate_tree(t);
 	return t;

@@ -38,6 +38,7 @@ struct ScanOptions {
 	int64_t timestamp = 0;
 	bool xattrs = true;
 	std::function<void(const std::string &)> warn;
+	unsigned threads = 1;  // directories scanned at once (the result does not depend on it)
 };
 
 // Sets n's owner and mtime from the source's, applying --all-root,

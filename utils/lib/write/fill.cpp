@@ -45,9 +45,10 @@ struct Content {
 
 // Flat file: full blocks go to the data area, the tail to `c.tail` when
 // it is inline, the hash covers everything.  One read per buffer-full.
-void stream_flat(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf, Content &c, Sha256 *h)
+void stream_flat(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf, Content &c, Sha256 *h,
+		 SourceDirs *dirs)
 {
-	UniqueFd fd = open_source(n);
+	UniqueFd fd = open_source(n, dirs);
 	uint64_t body = n.size - n.at.tail_size;
 	uint64_t data_off = uint64_t(n.at.startblk) * ctx.layout.blksz;
 	c.tail.resize(n.at.tail_size);
@@ -81,13 +82,13 @@ void stream_flat(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf, Con
 	}
 }
 
-void stream_chunked(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf, Sha256 *h)
+void stream_chunked(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf, Sha256 *h, SourceDirs *dirs)
 {
 	UniqueFd fd;
 	bool any = std::any_of(n.at.chunk_addrs.begin(), n.at.chunk_addrs.end(),
 			       [](uint32_t a) { return a != kNullAddr; });
 	if (any)
-		fd = open_source(n);
+		fd = open_source(n, dirs);
 	uint64_t csz = ctx.layout.blksz << n.at.chunk_extra_bits;
 	for (size_t ci = 0; ci < n.at.chunk_addrs.size(); ci++) {
 		uint64_t start = ci * csz;
@@ -169,7 +170,7 @@ void write_own_pclusters(const ZFile &z, const ZDedupe &d, FillContext &ctx)
 	}
 }
 
-void produce_content(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf, Content &c)
+void produce_content(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf, Content &c, SourceDirs *dirs)
 {
 	if (n.kind == Kind::Regular && n.at.z && !n.at.z->flat) {
 		const ZFile &z = *n.at.z;
@@ -201,9 +202,9 @@ void produce_content(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf,
 		if (buf.size() < want)
 			buf.resize(want);
 		if (n.at.layout == DataLayout::ChunkBased)
-			stream_chunked(n, ctx, buf, hp);
+			stream_chunked(n, ctx, buf, hp, dirs);
 		else
-			stream_flat(n, ctx, buf, c, hp);
+			stream_flat(n, ctx, buf, c, hp, dirs);
 		if (h)
 			c.fingerprint = fingerprint_value(h->finish());
 	}
@@ -211,7 +212,16 @@ void produce_content(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf,
 
 }  // namespace
 
-UniqueFd open_source(const Node &n)
+int SourceDirs::fd_of(const Node &dir)
+{
+	if (dir_ != &dir) {
+		dir_ = &dir;
+		fd_ = UniqueFd(open(dir.path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	}
+	return fd_.get();
+}
+
+UniqueFd open_source(const Node &n, SourceDirs *dirs)
 {
 	if (n.blob_fd >= 0) {
 		UniqueFd fd(fcntl(n.blob_fd, F_DUPFD_CLOEXEC, 0));
@@ -219,7 +229,13 @@ UniqueFd open_source(const Node &n)
 			throw_errno("cannot duplicate the data file descriptor", n.path, errno);
 		return fd;
 	}
-	UniqueFd fd(open(n.path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY));
+	constexpr int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY;
+	UniqueFd fd;
+	int dfd = dirs && n.parent && n.parent != &n ? dirs->fd_of(*n.parent) : -1;
+	if (dfd >= 0)
+		fd = UniqueFd(openat(dfd, base_name(n.path).c_str(), flags));
+	else
+		fd = UniqueFd(open(n.path.c_str(), flags));
 	if (!fd && errno == ENOENT)
 		throw Error("file vanished during build", n.path);
 	if (!fd)
@@ -295,10 +311,10 @@ void encode_inode(const Node &n, std::span<uint8_t> out)
 	}
 }
 
-void write_node(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf)
+void write_node(const Node &n, FillContext &ctx, std::vector<uint8_t> &buf, SourceDirs *dirs)
 {
 	Content c;
-	produce_content(n, ctx, buf, c);
+	produce_content(n, ctx, buf, c, dirs);
 	const auto &at = n.at;
 	size_t isz = at.extended ? InodeExtended::kSize : InodeCompact::kSize;
 	size_t chunkmap = 4 * at.chunk_addrs.size();

@@ -102,6 +102,7 @@ ScanOptions scan_options(const Build &b)
 	s.timestamp = b.epoch;
 	s.xattrs = o.xattr_tolerance >= 0;
 	s.warn = o.warn;
+	s.threads = o.workers ? o.workers : default_workers();
 	return s;
 }
 
@@ -194,9 +195,10 @@ void fill(const MkfsOptions &o, const Layout &l, const XattrPlan &xp, TempImage 
 	FillContext ctx{l, xp, out.fd(), o.image};
 	unsigned workers = o.workers ? o.workers : default_workers();
 	std::vector<std::vector<uint8_t>> bufs(workers);  // grown by write_node when data is read
+	std::vector<SourceDirs> dirs(workers);
 	Progress p(o.progress, ctx.files_done, l.order.size(), ctx.bytes_done, l.data_bytes);
 	parallel_for(l.order.size(), workers,
-		     [&](size_t i, unsigned w) { write_node(*l.order[i], ctx, bufs[w]); });
+		     [&](size_t i, unsigned w) { write_node(*l.order[i], ctx, bufs[w], &dirs[w]); });
 }
 
 // The compression step, with its own progress line.
