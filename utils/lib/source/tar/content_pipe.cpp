@@ -119,7 +119,7 @@ void ContentPipe::work(Item &it)
 		h_.reset();
 		if (f_.hash)
 			h_.emplace();
-		logical_ = seg_done_ = stored_ = 0;
+		logical_ = seg_done_ = 0;
 		seg_ = 0;
 		break;
 	case Op::Data: {
@@ -131,7 +131,6 @@ void ContentPipe::work(Item &it)
 		}
 		if (h_)
 			hash(b);
-		stored_ += it.len;
 		break;
 	}
 	case Op::End:

@@ -89,7 +89,7 @@ private:
 	// the pipe thread's file in progress
 	File f_;
 	std::optional<Sha256> h_;
-	uint64_t logical_ = 0, seg_done_ = 0, stored_ = 0;
+	uint64_t logical_ = 0, seg_done_ = 0;
 	size_t seg_ = 0;
 
 	std::thread thread_;  // last: starts after every member above
