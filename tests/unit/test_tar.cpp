@@ -5,6 +5,7 @@
 // streams, argv[0] = mkfs.erofs, and a corpus of hostile archives.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <array>
 #include <filesystem>
 #include <sys/stat.h>
@@ -17,6 +18,9 @@
 #include "source/tar/input.hpp"
 #include "source/tar/reader.hpp"
 #include "source/tar/tar_tree.hpp"
+#include "compress/codec.hpp"
+#include "compress/zwrite.hpp"
+#include "write/mkfs.hpp"
 
 using namespace testutil;
 using namespace erofs;
@@ -741,4 +745,89 @@ TEST_CASE("tar content: a failed write of the data file is an error, nothing lef
 	CHECK(!fs::exists(img));
 	// only the inputs remain
 	CHECK(std::distance(fs::directory_iterator(w.path()), fs::directory_iterator{}) == 2);
+}
+
+TEST_CASE("tar files compressed while the stream is read: the same image as compressed after it", "[tar][mkfs][compress]")
+{
+	// Files are compressed as soon as the data file holds them; results
+	// of entries a later one replaces go unused, twins copy one result,
+	// and the big file takes the window path.  The image must not depend
+	// on any of it.
+	TempDir w;
+	fs::create_directories(w / "src/d");
+	std::string text;
+	for (int i = 0; i < 4000; i++)
+		text += "line " + std::to_string(i * 7919 % 1000) + " of some compressible text\n";
+	for (int i = 0; i < 40; i++)
+		write_file(w / ("src/d/" + std::to_string(i)), text.substr(0, size_t(i) * 2011 % text.size()));
+	for (int i = 0; i < 5; i++)
+		write_file(w / ("src/twin" + std::to_string(i)), text);
+	write_file(w / "src/random", random_bytes(300000, 5));
+	std::string big;
+	while (big.size() < (9u << 20))
+		big += text;
+	write_file(w / "src/big", big);
+	REQUIRE(run("ln " + quote(w / "src/twin0") + " " + quote(w / "src/hard")).status == 0);
+	REQUIRE(run("find " + quote(w / "src") + " -exec touch -d @1700000000 {} +").status == 0);
+	REQUIRE(run("tar -cf " + quote(w / "t.tar") + " -C " + quote(w / "src") + " .").status == 0);
+	// the same paths again with other content: the later entries win
+	write_file(w / "src/d/3", text.substr(100, 20000));
+	write_file(w / "src/twin1", text.substr(5, 70000));
+	REQUIRE(run("touch -d @1700000000 " + quote(w / "src/d/3") + " " + quote(w / "src/twin1")).status == 0);
+	REQUIRE(run("tar -rf " + quote(w / "t.tar") + " -C " + quote(w / "src") + " ./d/3 ./twin1").status == 0);
+	write_file(w / "hints", "65536 ^d/1\n");
+
+	struct Case {
+		std::string z, name;
+		bool fp, frags, dedupe, hints;
+	};
+	for (const Case &k : {Case{"lz4hc", "lz4hc", false, false, false, false},
+			      Case{"lz4hc", "lz4hc+fp", true, false, false, false},
+			      Case{"lz4", "lz4+fragments+dedupe", true, true, true, false},
+			      Case{"lz4hc:zstd", "hints", false, false, false, true}}) {
+		using Early = MkfsOptions::Early;
+		std::string imgs[3];
+		for (Early early : {Early::Off, Early::On, Early::All}) {
+			std::string tag = std::to_string(int(early));
+			MkfsOptions o;
+			o.image = w / (k.name + tag + ".img");
+			o.source = w / "t.tar";
+			o.tar = TarMode::Full;
+			o.fixed_time = 0;
+			o.mkfs_time = true;
+			o.uuid = parse_uuid(kUuid);
+			o.compress.algs = parse_compress_option(k.z);
+			o.compress.pcluster = 16384;
+			o.compress.fragments = k.frags;
+			o.compress.dedupe = o.compress.extent_dedupe = k.dedupe;
+			if (k.hints)
+				o.compress.hints = load_compress_hints(w / "hints", o.compress, o.blkbits);
+			if (k.fp)
+				o.ishare_key = "erofs.fingerprint.v1";  // mkfs --xattr-inode-digest
+			o.workers = 2;
+			o.early_compress = early;
+			INFO(k.name << " early mode " << tag);
+			MkfsResult res;
+			REQUIRE_NOTHROW(res = build_image(o));
+			// (On: as many as the workers reached before the stream ended)
+			if (early == Early::Off)
+				CHECK(res.early_files == 0);
+			if (early == Early::All)
+				CHECK(res.early_files == 46);  // every file with data in the tree
+
+			auto f = inspect("--fsck " + std::string(k.fp ? "--verify-fingerprints " : "") + quote(o.image));
+			INFO(f.out + f.err);
+			CHECK(f.status == 0);
+			std::string x = w / (k.name + tag + ".x");
+			REQUIRE(inspect("--extract=" + quote(x) + " " + quote(o.image)).status == 0);
+			CHECK(diff_trees(w / "src", x) == "");
+			imgs[int(early)] = read_file(o.image);
+		}
+		for (int m = 1; m < 3; m++) {
+			auto d = std::mismatch(imgs[0].begin(), imgs[0].end(), imgs[m].begin(), imgs[m].end());
+			INFO(k.name << ": early mode " << m << " differs from Off at byte " << (d.first - imgs[0].begin())
+				    << " of " << imgs[0].size() << "/" << imgs[m].size());
+			CHECK(imgs[0] == imgs[m]);
+		}
+	}
 }

@@ -19,6 +19,7 @@
 #include "base/fsutil.hpp"
 #include "write/fill.hpp"
 #include "base/parallel.hpp"
+#include "compress/early.hpp"
 
 namespace erofs {
 
@@ -396,26 +397,6 @@ std::shared_ptr<ZFile> compress_window(const Node &n, int fd, const CompressConf
 	return finish_z(std::move(z), shrunk, spill);
 }
 
-// Compresses one node's content (fingerprinting it into `h` on the way).
-std::shared_ptr<ZFile> compress_node(const Node &n, const CompressConfig &c, unsigned blkbits, Compressor &comp,
-				     uint32_t pcluster, Sha256 *h, bool frags, Spill *spill)
-{
-	UniqueFd fd = open_source(n);
-	if (n.size > kWholeFileLimit)
-		return compress_window(n, fd.get(), c, blkbits, comp, pcluster, h, frags, spill);
-	std::vector<uint8_t> raw(n.size);
-	read_exact(fd.get(), raw, 0, n);
-	if (h)
-		h->update(raw);
-	return compress_bytes(raw, c, blkbits, comp, pcluster, frags, spill);
-}
-
-// What one worker of compress_files() keeps from file to file.
-struct ZWorker {
-	std::vector<std::unique_ptr<Compressor>> comps;  // per algorithm, made on first use
-	std::vector<uint8_t> raw;                        // whole-file reads
-};
-
 // A worker keeps a read buffer up to this size for the next file (files
 // come largest first, so it is rarely grown again).
 constexpr size_t kKeepRaw = 2u << 20;
@@ -434,11 +415,86 @@ struct SameContent {
 	std::vector<Later> later;  // copies of a result still being made
 };
 
+std::string same_key(const Sha256Digest &d, uint32_t pcluster, unsigned ai)
+{
+	std::string key(reinterpret_cast<const char *>(d.data()), d.size());
+	key.append(reinterpret_cast<const char *>(&pcluster), sizeof(pcluster));
+	key += char(ai);
+	return key;
+}
+
 }  // namespace
 
-void compress_files(Tree &t, const std::string &source, const CompressConfig &c, unsigned blkbits,
+Compressor &ZWorker::compressor(const CompressConfig &c, unsigned blkbits, unsigned ai)
+{
+	if (comps.size() < c.algs.size())
+		comps.resize(c.algs.size());
+	auto &comp = comps[ai];
+	if (!comp)
+		comp = std::make_unique<Compressor>(c.algs[ai], c.window_log(blkbits, ai));
+	return *comp;
+}
+
+std::span<const uint8_t> ZWorker::read_whole(const Node &n)
+{
+	UniqueFd fd = open_source(n);
+	if (raw.size() < n.size)
+		raw.resize(n.size);
+	read_exact(fd.get(), std::span<uint8_t>(raw.data(), n.size), 0, n);
+	return {raw.data(), n.size};
+}
+
+void ZWorker::trim()
+{
+	if (raw.size() > kKeepRaw)
+		std::vector<uint8_t>().swap(raw);
+}
+
+std::pair<uint32_t, unsigned> compress_choice(const CompressConfig &c, unsigned blkbits, const std::string &root,
+					      const std::string &path)
+{
+	uint32_t pcluster = c.pcluster_bytes(blkbits);
+	unsigned ai = 0;
+	if (c.hints.empty())
+		return {pcluster, ai};
+	std::string r = root;
+	while (r.size() > 1 && r.back() == '/')
+		r.pop_back();
+	std::string rel = path.rfind(r + "/", 0) == 0 ? path.substr(r.size() + 1) : path;
+	for (const auto &h : c.hints)
+		if (h.re->matches(rel))
+			return {h.pcluster, h.alg};
+	return {pcluster, ai};
+}
+
+std::shared_ptr<ZFile> compress_file(const Node &n, const CompressConfig &c, unsigned blkbits, ZWorker &w,
+				     uint32_t pcluster, unsigned ai, std::optional<Sha256Digest> *digest,
+				     Spill *spill)
+{
+	bool frags = c.fragments || c.all_fragments;
+	Compressor &comp = w.compressor(c, blkbits, ai);
+	std::shared_ptr<ZFile> z;
+	if (n.size > kWholeFileLimit) {
+		UniqueFd fd = open_source(n);
+		std::optional<Sha256> h;
+		if (digest)
+			h.emplace();
+		z = compress_window(n, fd.get(), c, blkbits, comp, pcluster, h ? &*h : nullptr, frags, spill);
+		if (h)
+			*digest = h->finish();
+		return z;
+	}
+	auto all = w.read_whole(n);
+	if (digest)
+		*digest = sha256(all);
+	z = compress_bytes(all, c, blkbits, comp, pcluster, frags, spill);
+	w.trim();
+	return z;
+}
+
+uint64_t compress_files(Tree &t, const std::string &source, const CompressConfig &c, unsigned blkbits,
 		    const XattrPlan &xp, unsigned workers, Spill *spill, std::atomic<uint64_t> *files_done,
-		    std::atomic<uint64_t> *bytes_done)
+		    std::atomic<uint64_t> *bytes_done, EarlyCompress *early)
 {
 	std::vector<Node *> files;
 	for (auto &n : t.nodes)
@@ -453,14 +509,11 @@ void compress_files(Tree &t, const std::string &source, const CompressConfig &c,
 	for (size_t i = 1; i < files.size(); i++)
 		if (files[i]->size == files[i - 1]->size && files[i]->size <= kWholeFileLimit && files[i]->size > tiny)
 			shared_sizes.insert(files[i]->size);
-	std::string root = source;
-	while (root.size() > 1 && root.back() == '/')
-		root.pop_back();
 	std::vector<ZWorker> wk(std::max(1u, workers));
-	for (auto &w : wk)
-		w.comps.resize(c.algs.size());
 	bool want_hash = frags || c.extent_dedupe;  // whole-file dedupe by content
 	SameContent same;
+	std::atomic<uint64_t> early_used{0};
+	std::vector<size_t> pending;  // files early's workers still held (under same.mu)
 	// The per-node part of a result (also of a copied one).
 	auto settle = [&](Node &n, std::shared_ptr<ZFile> z, const std::optional<Sha256Digest> &d, unsigned ai,
 			  uint32_t pcluster) {
@@ -480,54 +533,44 @@ void compress_files(Tree &t, const std::string &source, const CompressConfig &c,
 		if (files_done)
 			++*files_done;
 	};
-	auto choice = [&](const Node &n) {
-		uint32_t pcluster = c.pcluster_bytes(blkbits);
-		unsigned ai = 0;
-		if (!c.hints.empty()) {
-			std::string rel = n.path.rfind(root + "/", 0) == 0 ? n.path.substr(root.size() + 1) : n.path;
-			for (const auto &h : c.hints)
-				if (h.re->matches(rel)) {
-					pcluster = h.pcluster, ai = h.alg;
-					break;
-				}
-		}
-		return std::pair<uint32_t, unsigned>(pcluster, ai);
-	};
+	auto choice = [&](const Node &n) { return compress_choice(c, blkbits, source, n.path); };
 	parallel_for(files.size(), workers, [&](size_t i, unsigned w) {
 		Node &n = *files[i];
 		auto [pcluster, ai] = choice(n);
 		ZWorker &me = wk[w];
-		auto &comp = me.comps[ai];
-		if (!comp)
-			comp = std::make_unique<Compressor>(c.algs[ai], c.window_log(blkbits, ai));
 		bool want_digest = (xp.has_fingerprint(n) && n.fingerprint.empty()) || want_hash;
-		// (by full path: files come by size, seldom two of one directory in a row)
-		UniqueFd fd = open_source(n);
+		bool maybe_same = shared_sizes.count(n.size) != 0;
 		std::shared_ptr<ZFile> z;
 		std::optional<Sha256Digest> d;
-		if (n.size > kWholeFileLimit) {
-			std::optional<Sha256> h;
-			if (want_digest)
-				h.emplace();
-			z = compress_window(n, fd.get(), c, blkbits, *comp, pcluster, h ? &*h : nullptr, frags, spill);
-			if (h)
-				d = h->finish();
+		if (early) {  // compressed while the tar passed?
+			EarlyCompress::Result r;
+			auto has = early->take(n, pcluster, ai, r);
+			if (has == EarlyCompress::Has::Pending) {
+				std::lock_guard<std::mutex> g(same.mu);
+				pending.push_back(i);
+				return;
+			}
+			if (has == EarlyCompress::Has::Done) {
+				++early_used;
+				if (maybe_same) {  // its twins may copy it
+					std::string key = same_key(r.digest, pcluster, ai);
+					std::lock_guard<std::mutex> g(same.mu);
+					same.done.try_emplace(key, std::make_shared<const ZFile>(*r.z));
+				}
+				settle(n, std::move(r.z), r.digest, ai, pcluster);
+				return;
+			}
+		}
+		if (!maybe_same) {
+			z = compress_file(n, c, blkbits, me, pcluster, ai, want_digest ? &d : nullptr, spill);
 			settle(n, std::move(z), d, ai, pcluster);
 			return;
 		}
-		if (me.raw.size() < n.size)
-			me.raw.resize(n.size);
-		std::span<const uint8_t> all(me.raw.data(), n.size);
-		read_exact(fd.get(), std::span<uint8_t>(me.raw.data(), n.size), 0, n);
-		fd.reset();
-		bool maybe_same = shared_sizes.count(n.size) != 0;
-		if (want_digest || maybe_same)
-			d = sha256(all);
-		std::string key;
-		if (maybe_same) {
-			key.assign(reinterpret_cast<const char *>(d->data()), d->size());
-			key.append(reinterpret_cast<const char *>(&pcluster), sizeof(pcluster));
-			key += char(ai);
+		// (by full path: files come by size, seldom two of one directory in a row)
+		auto all = me.read_whole(n);
+		d = sha256(all);
+		std::string key = same_key(*d, pcluster, ai);
+		{
 			std::lock_guard<std::mutex> g(same.mu);
 			auto [it, fresh] = same.done.try_emplace(key);
 			if (!fresh && !it->second) {  // another worker is at it: copy at the end
@@ -538,16 +581,29 @@ void compress_files(Tree &t, const std::string &source, const CompressConfig &c,
 				z = std::make_shared<ZFile>(*it->second);
 		}
 		if (!z) {
-			z = compress_bytes(all, c, blkbits, *comp, pcluster, frags, spill);
-			if (maybe_same) {
-				std::lock_guard<std::mutex> g(same.mu);
-				same.done[key] = std::make_shared<const ZFile>(*z);
-			}
+			z = compress_bytes(all, c, blkbits, me.compressor(c, blkbits, ai), pcluster, frags, spill);
+			std::lock_guard<std::mutex> g(same.mu);
+			same.done[key] = std::make_shared<const ZFile>(*z);
 		}
-		if (me.raw.size() > kKeepRaw)
-			std::vector<uint8_t>().swap(me.raw);
+		me.trim();
 		settle(n, std::move(z), d, ai, pcluster);
 	});
+	if (early)
+		early->join();
+	for (size_t i : pending) {  // (few: at most one per early worker)
+		Node &n = *files[i];
+		auto [pcluster, ai] = choice(n);
+		EarlyCompress::Result r;
+		if (early->take(n, pcluster, ai, r) == EarlyCompress::Has::Done) {
+			++early_used;
+			settle(n, std::move(r.z), r.digest, ai, pcluster);
+			continue;
+		}
+		bool want_digest = (xp.has_fingerprint(n) && n.fingerprint.empty()) || want_hash;
+		std::optional<Sha256Digest> d;
+		auto z = compress_file(n, c, blkbits, wk[0], pcluster, ai, want_digest ? &d : nullptr, spill);
+		settle(n, std::move(z), d, ai, pcluster);
+	}
 	for (auto &l : same.later) {
 		Node &n = *files[l.file];
 		auto [pcluster, ai] = choice(n);
@@ -556,6 +612,7 @@ void compress_files(Tree &t, const std::string &source, const CompressConfig &c,
 			throw Error("internal: compressed twin missing", n.path);
 		settle(n, std::make_shared<ZFile>(*src), l.digest, ai, pcluster);
 	}
+	return early_used.load();
 }
 
 Node *build_packed_inode(Tree &t, const CompressConfig &c, unsigned blkbits, std::span<const uint8_t> head,
@@ -617,11 +674,14 @@ Node *build_packed_inode(Tree &t, const CompressConfig &c, unsigned blkbits, std
 	p.path = "(packed inode)";
 	p.blob_fd = spill.fd();
 	p.blob_off = start;
-	Compressor comp(c.algs[0], c.window_log(blkbits, 0));
+	// Its compressor has the window of the whole configuration; the
+	// content itself is compressed without fragments or a tail.
+	ZWorker w;
+	w.comps.push_back(std::make_unique<Compressor>(c.algs[0], c.window_log(blkbits, 0)));
 	CompressConfig pc = c;
-	pc.ztailpacking = false;
+	pc.ztailpacking = pc.fragments = pc.all_fragments = false;
 	uint32_t pcl = c.packed_pcluster_bytes(blkbits);
-	auto z = compress_node(p, pc, blkbits, comp, pcl, nullptr, false, &spill);
+	auto z = compress_file(p, pc, blkbits, w, pcl, 0, nullptr, &spill);
 	z->alg = uint8_t(c.algs[0].alg);
 	z->big = pcl > (1u << blkbits);
 	p.at.z = std::move(z);

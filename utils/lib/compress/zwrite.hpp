@@ -7,9 +7,11 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/digest.hpp"
@@ -110,13 +112,42 @@ inline constexpr uint64_t kWholeFileLimit = 8u << 20;
 // pieces of this size (when there is one).
 inline constexpr size_t kSpillPiece = 4u << 20;
 
+// What one compressing thread keeps from file to file: a compressor per
+// algorithm (made on first use) and its whole-file read buffer.
+struct ZWorker {
+	std::vector<std::unique_ptr<Compressor>> comps;
+	std::vector<uint8_t> raw;
+
+	Compressor &compressor(const CompressConfig &c, unsigned blkbits, unsigned ai);
+	// n's content (at most kWholeFileLimit bytes), valid until the next call.
+	std::span<const uint8_t> read_whole(const Node &n);
+	void trim();  // drops a read buffer grown for an unusually big file
+};
+
+// The pcluster size and algorithm (index into c.algs) of the file at
+// `path`: the first matching --compress-hints line, else the defaults.
+// `root` (the source directory) is stripped from `path` for the match.
+std::pair<uint32_t, unsigned> compress_choice(const CompressConfig &c, unsigned blkbits, const std::string &root,
+					      const std::string &path);
+
+// Compresses one regular file's content: read whole, or through a window
+// above kWholeFileLimit, and hashed (SHA-256) into *digest when `digest`
+// is given.  The result depends only on the content and the options.
+std::shared_ptr<ZFile> compress_file(const Node &n, const CompressConfig &c, unsigned blkbits, ZWorker &w,
+				     uint32_t pcluster, unsigned ai, std::optional<Sha256Digest> *digest,
+				     Spill *spill);
+
+class EarlyCompress;
+
 // Fills Node::at.z for every regular, non-sparse file with data, parking
 // the compressed blocks in `spill` (kept in memory when it is null).
 // `files_done` / `bytes_done` count what is compressed (for progress).
-void compress_files(Tree &t, const std::string &source, const CompressConfig &c, unsigned blkbits,
+// Files that `early` (stopped) already compressed take its results;
+// returns how many did.
+uint64_t compress_files(Tree &t, const std::string &source, const CompressConfig &c, unsigned blkbits,
 		    const XattrPlan &xp, unsigned workers, Spill *spill,
 		    std::atomic<uint64_t> *files_done = nullptr,
-		    std::atomic<uint64_t> *bytes_done = nullptr);
+		    std::atomic<uint64_t> *bytes_done = nullptr, EarlyCompress *early = nullptr);
 
 // -Efragments / -Eall-fragments: gathers the fragments of every file in
 // `t` (node order, identical fragments stored once) into the content of a

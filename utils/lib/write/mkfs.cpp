@@ -4,11 +4,13 @@
 #include <cstdlib>
 #include <fcntl.h>
 #include <unistd.h>
+#include <memory>
 #include <optional>
 #include <ctime>
 #include <sys/random.h>
 
 #include "base/crc32c.hpp"
+#include "compress/early.hpp"
 #include "base/error.hpp"
 #include "write/fill.hpp"
 #include "plan/layout.hpp"
@@ -202,7 +204,7 @@ void fill(const MkfsOptions &o, const Layout &l, const XattrPlan &xp, TempImage 
 }
 
 // The compression step, with its own progress line.
-void compress(const MkfsOptions &o, Tree &t, const XattrPlan &xp, Spill &spill)
+uint64_t compress(const MkfsOptions &o, Tree &t, const XattrPlan &xp, Spill &spill, EarlyCompress *early)
 {
 	std::atomic<uint64_t> files{0}, bytes{0};
 	uint64_t nfiles = 0, nbytes = 0;
@@ -210,13 +212,15 @@ void compress(const MkfsOptions &o, Tree &t, const XattrPlan &xp, Spill &spill)
 		if (n->kind == Kind::Regular && !n->sparse && n->size)
 			nfiles++, nbytes += n->size;
 	Progress p(o.progress, files, nfiles, bytes, nbytes);
-	compress_files(t, o.source, o.compress, o.blkbits, xp, o.workers ? o.workers : default_workers(), &spill,
-		       &files, &bytes);
+	return compress_files(t, o.source, o.compress, o.blkbits, xp, o.workers ? o.workers : default_workers(),
+			      &spill, &files, &bytes, early);
 }
 
 // The tar source: one pass over the stream builds the tree; --tar=f
-// parks file data in `spill` on the way.
-Tree read_tar(const MkfsOptions &o, const Build &b, std::optional<Spill> &spill, uint64_t &tar_bytes)
+// parks file data in `spill` on the way and, when `zspill` (compression)
+// is given, has `early` compress each file into it as soon as it is there.
+Tree read_tar(const MkfsOptions &o, const Build &b, std::optional<Spill> &spill, Spill *zspill,
+	      std::unique_ptr<EarlyCompress> &early, uint64_t &tar_bytes)
 {
 	bool stdin_src = o.source.empty() || o.source == "-";
 	std::string name = stdin_src ? std::string("standard input") : o.source;
@@ -237,7 +241,20 @@ Tree read_tar(const MkfsOptions &o, const Build &b, std::optional<Spill> &spill,
 	to.scan = scan_options(b);
 	if (*o.tar == TarMode::Full)
 		spill.emplace(o.image);
+	if (spill && zspill && o.early_compress != MkfsOptions::Early::Off) {
+		early = std::make_unique<EarlyCompress>(o.compress, o.blkbits, o.workers ? o.workers : default_workers(),
+							spill->fd(), o.source, *zspill);
+		to.stored = [e = early.get()](uint64_t off, uint64_t size, const std::string &path) {
+			e->add(off, size, path);
+		};
+	}
 	TarTree tt = read_tar_tree(r, to, spill ? &*spill : nullptr);
+	if (early) {  // (compress_files() does what it has not begun, largest first)
+		bool all = o.early_compress == MkfsOptions::Early::All;
+		early->stop(all);
+		if (all)
+			early->join();
+	}
 	tar_bytes = tt.tar_bytes;
 	return std::move(tt.tree);
 }
@@ -253,18 +270,23 @@ MkfsResult build_image(const MkfsOptions &o)
 	b.epoch = o.fixed_time ? *o.fixed_time
 		  : o.source_date_epoch ? *o.source_date_epoch : int64_t(std::time(nullptr));
 	register_prefixes(b);
+	const auto &c = o.compress;
 	std::optional<Spill> tar_data;  // --tar=f: file data between the stream and the fill
-	Tree t = o.tar ? read_tar(o, b, tar_data, b.tar_bytes) : scan_tree(o.source, scan_options(b));
+	// compressed blocks wait here for the fill (it copies them in place)
+	std::optional<Spill> spill;
+	if (c.enabled())
+		spill.emplace(o.image);
+	std::unique_ptr<EarlyCompress> early;  // (uses both spills: declared after them)
+	uint64_t early_files = 0;
+	Tree t = o.tar ? read_tar(o, b, tar_data, spill ? &*spill : nullptr, early, b.tar_bytes)
+		       : scan_tree(o.source, scan_options(b));
 	TempImage out(o.image);
 	if (!o.after_scan_hook.empty() && std::system(o.after_scan_hook.c_str()) != 0)
 		throw Error("after-scan hook failed", o.after_scan_hook);
 	XattrPlan xp(t, b.prefixes, {o.xattr_tolerance, b.fp_id, o.warn});
-	const auto &c = o.compress;
-	// compressed blocks wait here for the fill (it copies them in place)
-	std::optional<Spill> spill;
 	if (c.enabled()) {
-		spill.emplace(o.image);
-		compress(o, t, xp, *spill);
+		early_files = compress(o, t, xp, *spill, early.get());
+		early.reset();
 		if (c.fragments || c.all_fragments) {
 			// Linux 6.12 reads long xattr prefixes from the packed
 			// inode when there is one (it ignores plain_xattr_pfx):
@@ -292,7 +314,7 @@ MkfsResult build_image(const MkfsOptions &o)
 	fill(o, l, xp, out);
 	write_head(out, l, xp, b.prefixes, make_superblock(b, l, t), cfgs, b);
 	out.commit();
-	return {l.order.size(), l.total_blocks, l.image_size(), l.shared_blocks};
+	return {l.order.size(), l.total_blocks, l.image_size(), l.shared_blocks, early_files};
 }
 
 std::optional<std::array<uint8_t, 16>> parse_uuid(const std::string &s)

@@ -45,6 +45,10 @@ struct MkfsOptions {
 	bool progress = false;
 	std::function<void(const std::string &)> warn;
 	std::string after_scan_hook;  // test hook: shell command run after the scan
+	// --tar=f with compression: compress each file as soon as the stream
+	// has passed it (Off: after the whole stream; All: tests, also what is
+	// still queued when the stream ends).
+	enum class Early { Off, On, All } early_compress = Early::On;
 };
 
 struct MkfsResult {
@@ -52,6 +56,7 @@ struct MkfsResult {
 	uint64_t blocks = 0;
 	uint64_t image_bytes = 0;
 	uint64_t shared_blocks = 0;  // blocks identical files did not store again
+	uint64_t early_files = 0;    // files compressed while the tar stream was read
 };
 
 MkfsResult build_image(const MkfsOptions &opt);

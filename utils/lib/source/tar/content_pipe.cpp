@@ -7,8 +7,8 @@
 
 namespace erofs {
 
-ContentPipe::ContentPipe(Spill *data, size_t buf_size, unsigned nbufs)
-	: data_(data), buf_size_(buf_size), bufs_(nbufs), queued_end_(data ? data->size() : 0)
+ContentPipe::ContentPipe(Spill *data, size_t buf_size, unsigned nbufs, Stored stored)
+	: data_(data), stored_(std::move(stored)), buf_size_(buf_size), bufs_(nbufs), queued_end_(data ? data->size() : 0)
 {
 	for (unsigned i = nbufs; i-- > 0;)
 		free_.push_back(i);
@@ -33,11 +33,12 @@ void ContentPipe::rethrow()
 
 uint64_t ContentPipe::begin(Node &n, const TarEntry &e, bool store, bool hash, bool headerball)
 {
-	Item it{Op::Begin, {&n, store, hash, e.sparse, headerball, e.size, e.data_len, {}}};
+	Item it{Op::Begin, {&n, store, hash, e.sparse, headerball, e.size, e.data_len, 0, {}}};
 	if (hash && e.sparse)
 		it.file.map = e.map;
 	std::lock_guard<std::mutex> g(mu_);
 	rethrow();
+	it.file.off = queued_end_;
 	q_.push_back(std::move(it));
 	store_ = store;
 	return queued_end_;  // no wake-up: the Data or drain() after it wakes the thread
@@ -134,6 +135,8 @@ void ContentPipe::work(Item &it)
 		break;
 	}
 	case Op::End:
+		if (stored_ && f_.store && !f_.sparse && f_.size && f_.data_len == f_.size)
+			stored_(f_.off, f_.size, f_.node->path);
 		if (!h_)
 			break;
 		if (!f_.sparse)

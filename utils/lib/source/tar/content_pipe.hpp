@@ -9,9 +9,11 @@
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <span>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -25,9 +27,13 @@ class Spill;
 
 class ContentPipe {
 public:
+	// Called on the pipe thread when the data file holds the whole
+	// content of a (non-sparse) file: its offset there, size and path.
+	using Stored = std::function<void(uint64_t off, uint64_t size, const std::string &path)>;
+
 	// `data`: where full-mode content goes (nullptr: nowhere); buffers of
 	// `buf_size` bytes, `nbufs` of them in flight at most.
-	ContentPipe(Spill *data, size_t buf_size, unsigned nbufs = 4);
+	ContentPipe(Spill *data, size_t buf_size, unsigned nbufs = 4, Stored stored = {});
 	// Abandons what is still queued and joins the thread (error paths).
 	~ContentPipe();
 	ContentPipe(const ContentPipe &) = delete;
@@ -56,6 +62,7 @@ private:
 		Node *node = nullptr;
 		bool store = false, hash = false, sparse = false, headerball = false;
 		uint64_t size = 0, data_len = 0;
+		uint64_t off = 0;  // where a stored content starts in the data file
 		std::vector<SparseSeg> map;
 	};
 	struct Item {
@@ -72,6 +79,7 @@ private:
 	void rethrow();  // under mu_
 
 	Spill *data_;
+	Stored stored_;
 	size_t buf_size_;
 	std::vector<std::vector<uint8_t>> bufs_;  // allocated on first use
 	std::vector<unsigned> free_;

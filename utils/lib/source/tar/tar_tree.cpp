@@ -175,7 +175,7 @@ struct Builder {
 		if (!opt.fingerprints && !store)
 			return;  // nothing to do with the bytes: next() skips them
 		if (!pipe)  // copying wants big writes; hashing does not
-			pipe.emplace(data, opt.mode == TarMode::Full ? size_t(512) << 10 : size_t(64) << 10);
+			pipe.emplace(data, opt.mode == TarMode::Full ? size_t(512) << 10 : size_t(64) << 10, 4, opt.stored);
 		uint64_t off = pipe->begin(n, e, store, opt.fingerprints, opt.mode == TarMode::Headerball);
 		if (store)
 			n.blob_off = off;

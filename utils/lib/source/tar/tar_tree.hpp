@@ -29,6 +29,10 @@ struct TarTreeOptions {
 	bool ovlfs_strip = false;   // drop whiteouts and overlayfs xattrs
 	bool fingerprints = false;  // hash regular file content on the way
 	ScanOptions scan;           // owners, times, xattrs, warn
+	// Full mode: told of each regular file whose whole content is in the
+	// data file (offset, size, path), on another thread, while the
+	// stream goes on.
+	std::function<void(uint64_t off, uint64_t size, const std::string &path)> stored;
 };
 
 struct TarTree {
