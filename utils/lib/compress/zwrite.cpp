@@ -534,11 +534,21 @@ uint64_t compress_files(Tree &t, const std::string &source, const CompressConfig
 			++*files_done;
 	};
 	auto choice = [&](const Node &n) { return compress_choice(c, blkbits, source, n.path); };
+	// n compressed here, or its result taken from `early`.
+	auto own = [&](Node &n, ZWorker &me, uint32_t pcluster, unsigned ai) {
+		bool want_digest = (xp.has_fingerprint(n) && n.fingerprint.empty()) || want_hash;
+		std::optional<Sha256Digest> d;
+		auto z = compress_file(n, c, blkbits, me, pcluster, ai, want_digest ? &d : nullptr, spill);
+		settle(n, std::move(z), d, ai, pcluster);
+	};
+	auto adopt = [&](Node &n, EarlyCompress::Result &r, uint32_t pcluster, unsigned ai) {
+		++early_used;
+		settle(n, std::move(r.z), r.digest, ai, pcluster);
+	};
 	parallel_for(files.size(), workers, [&](size_t i, unsigned w) {
 		Node &n = *files[i];
 		auto [pcluster, ai] = choice(n);
 		ZWorker &me = wk[w];
-		bool want_digest = (xp.has_fingerprint(n) && n.fingerprint.empty()) || want_hash;
 		bool maybe_same = shared_sizes.count(n.size) != 0;
 		std::shared_ptr<ZFile> z;
 		std::optional<Sha256Digest> d;
@@ -551,19 +561,17 @@ uint64_t compress_files(Tree &t, const std::string &source, const CompressConfig
 				return;
 			}
 			if (has == EarlyCompress::Has::Done) {
-				++early_used;
 				if (maybe_same) {  // its twins may copy it
 					std::string key = same_key(r.digest, pcluster, ai);
 					std::lock_guard<std::mutex> g(same.mu);
 					same.done.try_emplace(key, std::make_shared<const ZFile>(*r.z));
 				}
-				settle(n, std::move(r.z), r.digest, ai, pcluster);
+				adopt(n, r, pcluster, ai);
 				return;
 			}
 		}
 		if (!maybe_same) {
-			z = compress_file(n, c, blkbits, me, pcluster, ai, want_digest ? &d : nullptr, spill);
-			settle(n, std::move(z), d, ai, pcluster);
+			own(n, me, pcluster, ai);
 			return;
 		}
 		// (by full path: files come by size, seldom two of one directory in a row)
@@ -594,15 +602,10 @@ uint64_t compress_files(Tree &t, const std::string &source, const CompressConfig
 		Node &n = *files[i];
 		auto [pcluster, ai] = choice(n);
 		EarlyCompress::Result r;
-		if (early->take(n, pcluster, ai, r) == EarlyCompress::Has::Done) {
-			++early_used;
-			settle(n, std::move(r.z), r.digest, ai, pcluster);
-			continue;
-		}
-		bool want_digest = (xp.has_fingerprint(n) && n.fingerprint.empty()) || want_hash;
-		std::optional<Sha256Digest> d;
-		auto z = compress_file(n, c, blkbits, wk[0], pcluster, ai, want_digest ? &d : nullptr, spill);
-		settle(n, std::move(z), d, ai, pcluster);
+		if (early->take(n, pcluster, ai, r) == EarlyCompress::Has::Done)
+			adopt(n, r, pcluster, ai);
+		else
+			own(n, wk[0], pcluster, ai);
 	}
 	for (auto &l : same.later) {
 		Node &n = *files[l.file];
