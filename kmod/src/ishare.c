@@ -353,6 +353,7 @@ void erofs_ishare_peek(struct inode *inode, const void *ibody,
 			if (vlen <= sizeof(pk->fp)) {
 				memcpy(pk->fp, e->e_name + e->e_name_len, vlen);
 				pk->len = vlen;
+				pk->pos = pos + sizeof(*e) + e->e_name_len;
 			}
 			return;
 		}
@@ -397,6 +398,13 @@ static void erofs_ishare_adopt_bdi(struct backing_dev_info *bdi)
 	spin_unlock(&lock);
 }
 
+/* the domain's part of every key hash of an sb's files */
+static void erofs_ishare_hash_domain(struct erofs_ishare_sb *isb)
+{
+	isb->domain_hash = siphash(isb->domain, strlen(isb->domain),
+				   &erofs_ishare_hash_key);
+}
+
 /* called at the end of fill_super, once the xattr prefixes are loaded */
 int erofs_ishare_fill_super(struct super_block *sb)
 {
@@ -420,6 +428,7 @@ int erofs_ishare_fill_super(struct super_block *sb)
 	}
 	if (err)
 		return err;
+	erofs_ishare_hash_domain(&sbi->ishare);
 	erofs_ishare_adopt_bdi(sb->s_bdi);
 	erofs_info(sb, "page-cache sharing on%s",
 		   sbi->ishare.by_default ? " (default domain)" : "");
@@ -484,87 +493,131 @@ void erofs_ishare_kill_sb(struct super_block *sb)
  * honest files of that size out.  The domain makes the key a secret: it
  * is freed with kfree_sensitive().
  *
- * References: a member from inode fill until it joins, when it takes its
- * shared inode's key instead (so joined members keep one copy), or until
- * eviction; a shared inode, until it is freed.  A member's key pointer is
- * RCU-protected because a joiner swaps it: others take a reference under
- * rcu_read_lock() (erofs_ishare_member_key) and keys are freed after a
- * grace period (erofs_ishare_exit() waits for those with rcu_barrier()).
+ * Only shared inodes keep a key, one reference each, until they are
+ * freed (erofs_ishare_free_inode), long after eviction took them out of
+ * the inode hash, so the lookups that compare keys under inode_hash_lock
+ * never see a freed one.  A member keeps
+ * only the key's hash (erofs_ishare_link): it makes the key when it
+ * joins, from the fingerprint read again, and drops it once the shared
+ * inode is found or made with it (erofs_ishare_fetch_key), so a file that
+ * is looked up but never read allocates nothing for sharing.
  *
  * The hash is SipHash with a key chosen at module load: an image author
  * cannot make many keys fall into one chain of the global inode hash.
+ * It is computed from the parts of the key (erofs_ishare_hash), so that
+ * inode fill can compute it without building the key.
  */
 struct erofs_ishare_key {
 	refcount_t ref;
 	unsigned long hash;
-	struct rcu_head rcu;
 	unsigned int len;
 	u8 data[];
 };
 
-static struct erofs_ishare_key *erofs_ishare_make_key(struct inode *inode,
-						      const void *fp,
-						      unsigned int fplen)
+#define EROFS_ISHARE_KEY_LEN(fplen, dlen)	(4 + (fplen) + 8 + 1 + 4 + (dlen))
+
+static unsigned long erofs_ishare_hash(const u8 *fp, unsigned int fplen,
+				       struct inode *inode)
+{
+	return siphash_4u64(siphash(fp, fplen, &erofs_ishare_hash_key),
+			    i_size_read(inode),
+			    (u64)fplen << 8 | inode->i_blkbits,
+			    EROFS_I_SB(inode)->ishare.domain_hash,
+			    &erofs_ishare_hash_key);
+}
+
+static void erofs_ishare_put_key(struct erofs_ishare_key *key)
+{
+	if (key && refcount_dec_and_test(&key->ref))
+		kfree_sensitive(key);
+}
+
+/*
+ * Read the member's fingerprint value again, into @fp (@link->fp_len
+ * bytes): from where inode fill found it, or through erofs_getxattr().
+ * The image is read-only, but its backing file need not be: a value that
+ * changed length since fill is an error.
+ */
+static int erofs_ishare_read_fp(struct inode *inode,
+				struct erofs_ishare_link *link, u8 *fp)
+{
+	struct erofs_sb_info *sbi = EROFS_I_SB(inode);
+	struct erofs_buf buf = __EROFS_BUF_INITIALIZER;
+	const void *p;
+	int len;
+
+	if (!link->fp_pos) {
+		len = erofs_getxattr(inode, sbi->ishare.name_index,
+				     sbi->ishare.name, fp, link->fp_len);
+		if (len < 0)
+			return len;
+		return len == link->fp_len ? 0 : -EFSCORRUPTED;
+	}
+	/* fill saw the whole xattr body, hence the value, in one block */
+	p = erofs_read_metabuf(&buf, inode->i_sb,
+			       erofs_iloc(inode) + link->fp_pos, EROFS_KMAP);
+	if (IS_ERR(p))
+		return PTR_ERR(p);
+	memcpy(fp, p, link->fp_len);
+	erofs_put_metabuf(&buf);
+	return 0;
+}
+
+/* make the key of member @inode; NULL if it cannot (a read error warns) */
+static struct erofs_ishare_key *erofs_ishare_fetch_key(struct inode *inode,
+						struct erofs_ishare_link *link)
 {
 	const char *domain = EROFS_I_SB(inode)->ishare.domain;
-	unsigned int dlen = strlen(domain);
+	unsigned int dlen = strlen(domain), fplen = link->fp_len;
 	struct erofs_ishare_key *key;
 	u8 *p;
+	int err;
 
-	key = kmalloc(struct_size(key, data, 4 + fplen + 8 + 1 + 4 + dlen),
+	key = kmalloc(struct_size(key, data, EROFS_ISHARE_KEY_LEN(fplen, dlen)),
 		      GFP_KERNEL_ACCOUNT);
 	if (!key)
 		return NULL;
-	refcount_set(&key->ref, 1);
-	key->len = 4 + fplen + 8 + 1 + 4 + dlen;
 	p = key->data;
 	put_unaligned_le32(fplen, p);
 	p += 4;
-	memcpy(p, fp, fplen);
+	err = erofs_ishare_read_fp(inode, link, p);
+	if (err) {
+		erofs_ishare_warn(inode, "cannot read fingerprint again (%d), not shared",
+				  err);
+		kfree_sensitive(key);
+		return NULL;
+	}
+	refcount_set(&key->ref, 1);
+	key->len = EROFS_ISHARE_KEY_LEN(fplen, dlen);
+	key->hash = erofs_ishare_hash(p, fplen, inode);
 	p += fplen;
 	put_unaligned_le64(i_size_read(inode), p);
 	p += 8;
 	*p++ = inode->i_blkbits;
 	put_unaligned_le32(dlen, p);
 	memcpy(p + 4, domain, dlen);
-	key->hash = siphash(key->data, key->len, &erofs_ishare_hash_key);
 	return key;
 }
 
-static void erofs_ishare_free_key(struct rcu_head *head)
-{
-	kfree_sensitive(container_of(head, struct erofs_ishare_key, rcu));
-}
-
-static void erofs_ishare_put_key(struct erofs_ishare_key *key)
-{
-	if (key && refcount_dec_and_test(&key->ref))
-		call_rcu(&key->rcu, erofs_ishare_free_key);
-}
-
-/* a reference on the current key of a member, NULL if it has none */
-static struct erofs_ishare_key *erofs_ishare_member_key(struct erofs_ishare_link *link)
-{
-	struct erofs_ishare_key *key;
-
-	rcu_read_lock();
-	do {
-		key = rcu_dereference(link->key);
-	} while (key && !refcount_inc_not_zero(&key->ref));
-	rcu_read_unlock();
-	return key;
-}
-
-/* called under inode_hash_lock: compare the full key, not just the hash */
+/*
+ * Compare the full key, not just the hash: called under inode_hash_lock,
+ * or with a reference on @inode (erofs_ishare_lookup).
+ */
 static int erofs_ishare_test(struct inode *inode, void *data)
 {
 	const struct erofs_ishare_key *a = EROFS_ISHARE_I(inode)->key, *b = data;
 
-	return a == b ||
-		(a->len == b->len && !memcmp(a->data, b->data, a->len));
+	return a->hash == b->hash && a->len == b->len &&
+		!memcmp(a->data, b->data, a->len);
 }
 
-/* called under inode_hash_lock: the new inode shares the member's key */
+/* called under inode_hash_lock: is there a shared inode of this hash? */
+static int erofs_ishare_test_hash(struct inode *inode, void *data)
+{
+	return EROFS_ISHARE_I(inode)->key->hash == *(unsigned long *)data;
+}
+
+/* called under inode_hash_lock: the new inode takes a key reference */
 static int erofs_ishare_set(struct inode *inode, void *data)
 {
 	struct erofs_ishare_key *key = data;
@@ -630,21 +683,24 @@ static bool erofs_ishare_can_join(struct inode *inode)
 }
 
 /*
- * Make the key from the fingerprint value (1..EROFS_ISHARE_FP_MAX bytes,
- * else do not share).  Most files come with the value erofs_read_inode()
- * found; the others ask erofs_getxattr(), into @pk's buffer.
+ * The length of the fingerprint value (1..EROFS_ISHARE_FP_MAX bytes), or
+ * 0: do not share.  Most files come with the value erofs_read_inode()
+ * found and where it is; the others ask erofs_getxattr(), into @pk's
+ * buffer, and will ask it again when they join (@pk->pos 0).
  */
-static struct erofs_ishare_key *erofs_ishare_read_key(struct inode *inode,
-						struct erofs_ishare_peek *pk)
+static int erofs_ishare_read_value(struct inode *inode,
+				   struct erofs_ishare_peek *pk)
 {
 	struct erofs_sb_info *sbi = EROFS_I_SB(inode);
 	int len = pk->len;
 
-	if (len == -EAGAIN)
+	if (len == -EAGAIN) {
 		len = erofs_getxattr(inode, sbi->ishare.name_index,
 				     sbi->ishare.name, pk->fp, sizeof(pk->fp));
+		pk->pos = 0;
+	}
 	if (len > 0)
-		return erofs_ishare_make_key(inode, pk->fp, len);
+		return len;
 	if (len == -ERANGE)
 		erofs_ishare_warn(inode, "fingerprint longer than %d bytes, not shared",
 				  EROFS_ISHARE_FP_MAX);
@@ -653,45 +709,56 @@ static struct erofs_ishare_key *erofs_ishare_read_key(struct inode *inode,
 	else if (len != -ENOATTR)
 		erofs_ishare_warn(inode, "cannot read fingerprint (%d), not shared",
 				  len);
-	return NULL;
+	return 0;
 }
 
 /*
  * Called at the end of inode fill, while @inode is still I_NEW: nobody
- * else can use it yet.  A file that can share keeps its key and gets the
- * sharing file operations; its shared inode is found at first use
- * (erofs_ishare_get).  Any failure leaves the file unshared.
+ * else can use it yet.  A file that can share keeps its key's hash and
+ * where its fingerprint is, and gets the sharing file operations; it
+ * makes its key and finds its shared inode at first use
+ * (erofs_ishare_get).  Nothing is allocated.  Any failure leaves the file
+ * unshared.
  */
 void erofs_ishare_prepare(struct inode *inode, struct erofs_ishare_peek *pk)
 {
 	struct erofs_ishare_link *link = &EROFS_I(inode)->ishare;
-	struct erofs_ishare_key *key;
+	int len;
 
 	if (!erofs_ishare_can_join(inode))
 		return;
-	key = erofs_ishare_read_key(inode, pk);
-	if (!key)
+	len = erofs_ishare_read_value(inode, pk);
+	if (!len)
 		return;
-	RCU_INIT_POINTER(link->key, key);
+	link->hash = erofs_ishare_hash(pk->fp, len, inode);
+	link->fp_len = len;
+	link->fp_pos = pk->pos ? EROFS_I(inode)->inode_isize + pk->pos : 0;
 	link->state = EROFS_ISHARE_PENDING;	/* published by unlock_new_inode() */
 	inode->i_fop = &erofs_ishare_fops;
 }
 
 /*
- * Add @inode to the members of @shared (NULL: find or make it).  Only the
- * caller that moved @link to JOINING runs this.  Returns the final state.
+ * Add @inode to the members of @shared (NULL: find or make it with the
+ * member's key).  Only the caller that moved @link to JOINING runs this.
+ * Returns the final state.
  */
 static int erofs_ishare_join(struct inode *inode, struct erofs_ishare_link *link,
 			     struct inode *shared)
 {
-	struct erofs_ishare_key *own = rcu_dereference_protected(link->key, 1);
 	struct erofs_ishare_inode *si;
+	struct erofs_ishare_key *key;
 
-	if (!shared)
-		shared = erofs_ishare_iget(own, inode);
 	if (!shared) {
-		erofs_ishare_warn(inode, "out of memory, not shared");
-		return EROFS_ISHARE_UNSHARED;
+		key = erofs_ishare_fetch_key(inode, link);
+		if (!key)
+			return EROFS_ISHARE_UNSHARED;
+		shared = erofs_ishare_iget(key, inode);
+		/* a shared inode made with it took its own reference */
+		erofs_ishare_put_key(key);
+		if (!shared) {
+			erofs_ishare_warn(inode, "out of memory, not shared");
+			return EROFS_ISHARE_UNSHARED;
+		}
 	}
 	/* the key holds both; a key collision would be a bug */
 	if (WARN_ON_ONCE(shared->i_size != inode->i_size ||
@@ -700,12 +767,6 @@ static int erofs_ishare_join(struct inode *inode, struct erofs_ishare_link *link
 		return EROFS_ISHARE_UNSHARED;
 	}
 	si = EROFS_ISHARE_I(shared);
-	/* keep one copy of the key: the shared inode's */
-	if (si->key != own) {
-		refcount_inc(&si->key->ref);
-		rcu_assign_pointer(link->key, si->key);
-		erofs_ishare_put_key(own);
-	}
 	link->shared = shared;
 	spin_lock(&si->lock);
 	list_add_tail(&link->node, &si->members);
@@ -737,17 +798,30 @@ static bool erofs_ishare_settled(struct erofs_ishare_link *link, int *state)
 	return *state > EROFS_ISHARE_JOINING;
 }
 
-/* a shared inode of @key that exists already (and a reference), or NULL */
-static struct inode *erofs_ishare_lookup(struct erofs_ishare_link *link)
+/*
+ * The shared inode of member @inode if it exists already (and a
+ * reference), else NULL.  A lookup by the hash alone costs no allocation
+ * when there is none, as for most cold opens; only a match makes the
+ * member's key, to compare it in full.  (Should two keys share a 64-bit
+ * hash, the file may find the other one here and not join at open; its
+ * first use still joins the right one.)
+ */
+static struct inode *erofs_ishare_lookup(struct inode *inode,
+					 struct erofs_ishare_link *link)
 {
-	struct erofs_ishare_key *key = erofs_ishare_member_key(link);
-	struct inode *found = NULL;
+	struct erofs_ishare_key *key;
+	struct inode *found;
 
-	if (key) {
-		found = ilookup5(erofs_ishare_mnt->mnt_sb, key->hash,
-				 erofs_ishare_test, key);
-		erofs_ishare_put_key(key);
+	found = ilookup5(erofs_ishare_mnt->mnt_sb, link->hash,
+			 erofs_ishare_test_hash, &link->hash);
+	if (!found)
+		return NULL;
+	key = erofs_ishare_fetch_key(inode, link);
+	if (!key || !erofs_ishare_test(found, key)) {
+		iput(found);
+		found = NULL;
 	}
+	erofs_ishare_put_key(key);
 	return found;
 }
 
@@ -791,7 +865,7 @@ struct inode *erofs_ishare_get(struct inode *inode, int how)
 		}
 		found = NULL;
 		if (how == EROFS_ISHARE_GET_OPEN) {
-			found = erofs_ishare_lookup(link);
+			found = erofs_ishare_lookup(inode, link);
 			if (!found)
 				return NULL;	/* still PENDING */
 		}
@@ -824,8 +898,6 @@ void erofs_ishare_leave(struct inode *inode)
 
 	DBG_BUGON(link->state == EROFS_ISHARE_JOINING);
 	inode->i_mapping = &inode->i_data;
-	erofs_ishare_put_key(rcu_dereference_protected(link->key, 1));
-	RCU_INIT_POINTER(link->key, NULL);
 	link->state = EROFS_ISHARE_NONE;
 	if (!shared)
 		return;
@@ -1157,8 +1229,8 @@ err_cache:
  * Module exit runs with no erofs superblock left (each holds a module
  * reference), hence no member and no open member file (it pins its
  * mount), so every shared inode left is unused.  Unmounting the pseudo
- * fs evicts them; then let the RCU inode and key frees finish before the
- * inode cache is destroyed.
+ * fs evicts them; then let the RCU inode frees (which free the keys)
+ * finish before the inode cache is destroyed.
  */
 void erofs_ishare_exit(void)
 {

@@ -28,6 +28,7 @@ struct erofs_ishare_sb {
 	unsigned int name_len;
 	int name_index;		/* its short xattr prefix index */
 	bool by_default;	/* @domain is erofs.ishare_default_domain's */
+	u64 domain_hash;	/* of @domain, part of every key's hash */
 	u32 filter_bit;		/* its bit in h_name_filter, 0: no filter */
 	/*
 	 * Fills without a member file pin a member of this sb (ishare.c):
@@ -49,10 +50,12 @@ struct erofs_ishare_sb {
  * The fingerprint as erofs_read_inode() found it in the inode's own block,
  * kept on erofs_fill_inode()'s stack until erofs_ishare_prepare().  @len is
  * the value length, -ENOATTR when the file has none, or -EAGAIN when the
- * block alone cannot tell (erofs_getxattr() will).
+ * block alone cannot tell (erofs_getxattr() will).  @pos is where the
+ * value starts, in bytes from the start of the xattr body.
  */
 struct erofs_ishare_peek {
 	int len;
+	unsigned int pos;
 	u8 fp[EROFS_ISHARE_FP_MAX];
 };
 
@@ -60,23 +63,26 @@ struct erofs_ishare_peek {
  * Membership of a real (member) inode in a shared inode, part of struct
  * erofs_inode (zeroed at allocation: EROFS_ISHARE_NONE).
  *
- * A regular file whose fingerprint is read at inode fill keeps its key
- * (@key, until eviction) and is PENDING.  Opening it joins the shared
- * inode if one exists already; the first use of its page cache (read,
- * mmap, splice, fadvise through one of its files) joins it, making it if
- * need be.  One caller at a time moves PENDING -> JOINING and ends in
- * JOINED or, if joining fails, UNSHARED; concurrent callers wait for it.
- * JOINED and UNSHARED are final until eviction.  A file that is only
- * looked up, stat()ed or opened never makes a shared inode.
+ * A regular file whose fingerprint is read at inode fill keeps the hash
+ * of its key (@hash) and where its fingerprint is (@fp_pos, @fp_len), and
+ * is PENDING; the key itself is only made when the file joins, so a file
+ * that is only looked up or stat()ed costs no allocation.  Opening it
+ * joins the shared inode if one exists already; the first use of its
+ * page cache (read, mmap, splice, fadvise through one of its files) joins
+ * it, making it if need be.  One caller at a time moves PENDING ->
+ * JOINING and ends in JOINED or, if joining fails, UNSHARED; concurrent
+ * callers wait for it.  JOINED and UNSHARED are final until eviction.  A
+ * file that is only looked up, stat()ed or opened never makes a shared
+ * inode.
  *
  * @shared and @node are set by the joiner and torn down at eviction;
  * readers see them after an acquire load of @state that returns JOINED.
- * @key is RCU-protected: a joiner swaps the member's own copy for its
- * shared inode's, so that a shared inode and its members keep one copy.
+ * @hash, @fp_pos and @fp_len are set at fill, before the inode is
+ * published, and never change.
  */
 enum {
 	EROFS_ISHARE_NONE,	/* not a candidate: never shares */
-	EROFS_ISHARE_PENDING,	/* has its key, page cache not used yet */
+	EROFS_ISHARE_PENDING,	/* has its key hash, page cache not used yet */
 	EROFS_ISHARE_JOINING,	/* a first user is joining */
 	EROFS_ISHARE_JOINED,	/* a member of @shared */
 	EROFS_ISHARE_UNSHARED,	/* joining failed: uses its own cache */
@@ -85,7 +91,14 @@ enum {
 struct erofs_ishare_link {
 	struct inode *shared;
 	struct list_head node;	/* on the shared inode's member list */
-	struct erofs_ishare_key __rcu *key;	/* a reference, see ishare.c */
+	unsigned long hash;	/* the hash of its key */
+	/*
+	 * The fingerprint value: @fp_len bytes, @fp_pos bytes after the
+	 * on-disk inode's start (in the inode's block), or, if @fp_pos is
+	 * 0, wherever erofs_getxattr() finds it.
+	 */
+	u32 fp_pos;
+	u8 fp_len;
 	int state;
 };
 
