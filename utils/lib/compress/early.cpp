@@ -63,6 +63,12 @@ EarlyCompress::Has EarlyCompress::take(const Node &n, uint32_t pcluster, unsigne
 	return Has::Done;
 }
 
+uint64_t EarlyCompress::copies()
+{
+	std::lock_guard<std::mutex> g(mu_);
+	return copied_;
+}
+
 void EarlyCompress::run()
 {
 	ZWorker w;
@@ -90,9 +96,7 @@ void EarlyCompress::run()
 		r.size = job.size;
 		std::tie(r.pcluster, r.alg) = compress_choice(c_, blkbits_, root_, n.path);
 		try {
-			std::optional<Sha256Digest> d;
-			r.z = compress_file(n, c_, blkbits_, w, r.pcluster, r.alg, &d, &spill_);
-			r.digest = *d;
+			r.z = compress(n, w, r);
 		} catch (...) {
 			r.z.reset();  // compress_files() tries again and reports it
 		}
@@ -101,6 +105,32 @@ void EarlyCompress::run()
 		if (r.z)
 			done_.emplace(job.off, std::move(r));
 	}
+}
+
+// n's compressed content and digest (into r): compressed here, or copied
+// from an earlier file of the same content whose result is still held.
+std::shared_ptr<ZFile> EarlyCompress::compress(const Node &n, ZWorker &w, Result &r)
+{
+	if (n.size > kWholeFileLimit) {
+		std::optional<Sha256Digest> d;
+		auto z = compress_file(n, c_, blkbits_, w, r.pcluster, r.alg, &d, &spill_);
+		r.digest = *d;
+		return z;
+	}
+	auto all = w.read_whole(n);
+	r.digest = sha256(all);
+	{
+		std::lock_guard<std::mutex> g(mu_);
+		auto [it, fresh] = first_.try_emplace(same_key(r.digest, r.pcluster, r.alg), n.blob_off);
+		auto d = fresh ? done_.end() : done_.find(it->second);
+		if (d != done_.end() && d->second.z) {
+			++copied_;
+			return std::make_shared<ZFile>(*d->second.z);
+		}
+	}
+	auto z = compress_whole(all, c_, blkbits_, w, r.pcluster, r.alg, &spill_);
+	w.trim();
+	return z;
 }
 
 }  // namespace erofs

@@ -9,7 +9,10 @@
 // one file's bytes ever occupy a range there, so a result stays right
 // even when a later entry replaces the file (it is then simply unused).
 // compress_files() takes the results of the files still in the tree and
-// compresses the others as before; the image is the same either way.
+// compresses the others as before; the image is the same either way.  A
+// file whose content, pcluster size and algorithm equal those of a file
+// compressed before it copies that result instead (files read whole only,
+// as compress_files() does for files of equal size).
 #pragma once
 
 #include <condition_variable>
@@ -69,6 +72,8 @@ public:
 	// whose compression failed here has none (the caller meets the
 	// failure again and reports it).
 	Has take(const Node &n, uint32_t pcluster, unsigned alg, Result &out);
+	// How many results were copies of an earlier file's (after join()).
+	uint64_t copies();
 
 private:
 	struct Job {
@@ -76,6 +81,7 @@ private:
 		std::string path;
 	};
 	void run();
+	std::shared_ptr<ZFile> compress(const Node &n, ZWorker &w, Result &r);
 
 	const CompressConfig &c_;
 	unsigned blkbits_;
@@ -89,6 +95,10 @@ private:
 	bool stop_ = false;
 	std::unordered_map<uint64_t, Result> done_;  // by data file offset
 	std::unordered_set<uint64_t> busy_;          // offsets the workers hold
+	// same_key() -> offset of the first file compressed with it: a later
+	// file of that content copies its result while it is in done_.
+	std::unordered_map<std::string, uint64_t> first_;
+	uint64_t copied_ = 0;
 
 	std::vector<std::jthread> threads_;  // last: start after every member above
 };

@@ -415,6 +415,8 @@ struct SameContent {
 	std::vector<Later> later;  // copies of a result still being made
 };
 
+}  // namespace
+
 std::string same_key(const Sha256Digest &d, uint32_t pcluster, unsigned ai)
 {
 	std::string key(reinterpret_cast<const char *>(d.data()), d.size());
@@ -422,8 +424,6 @@ std::string same_key(const Sha256Digest &d, uint32_t pcluster, unsigned ai)
 	key += char(ai);
 	return key;
 }
-
-}  // namespace
 
 Compressor &ZWorker::compressor(const CompressConfig &c, unsigned blkbits, unsigned ai)
 {
@@ -490,6 +490,13 @@ std::shared_ptr<ZFile> compress_file(const Node &n, const CompressConfig &c, uns
 	z = compress_bytes(all, c, blkbits, comp, pcluster, frags, spill);
 	w.trim();
 	return z;
+}
+
+std::shared_ptr<ZFile> compress_whole(std::span<const uint8_t> all, const CompressConfig &c, unsigned blkbits,
+				      ZWorker &w, uint32_t pcluster, unsigned ai, Spill *spill)
+{
+	return compress_bytes(all, c, blkbits, w.compressor(c, blkbits, ai), pcluster,
+			      c.fragments || c.all_fragments, spill);
 }
 
 uint64_t compress_files(Tree &t, const std::string &source, const CompressConfig &c, unsigned blkbits,
@@ -589,7 +596,7 @@ uint64_t compress_files(Tree &t, const std::string &source, const CompressConfig
 				z = std::make_shared<ZFile>(*it->second);
 		}
 		if (!z) {
-			z = compress_bytes(all, c, blkbits, me.compressor(c, blkbits, ai), pcluster, frags, spill);
+			z = compress_whole(all, c, blkbits, me, pcluster, ai, spill);
 			std::lock_guard<std::mutex> g(same.mu);
 			same.done[key] = std::make_shared<const ZFile>(*z);
 		}

@@ -137,6 +137,15 @@ std::shared_ptr<ZFile> compress_file(const Node &n, const CompressConfig &c, uns
 				     uint32_t pcluster, unsigned ai, std::optional<Sha256Digest> *digest,
 				     Spill *spill);
 
+// compress_file() on content read whole already (at most kWholeFileLimit
+// bytes).
+std::shared_ptr<ZFile> compress_whole(std::span<const uint8_t> all, const CompressConfig &c, unsigned blkbits,
+				      ZWorker &w, uint32_t pcluster, unsigned ai, Spill *spill);
+
+// Files with equal keys (content digest, pcluster size, algorithm)
+// compress to the same ZFile: one compresses, the others may copy it.
+std::string same_key(const Sha256Digest &d, uint32_t pcluster, unsigned ai);
+
 class EarlyCompress;
 
 // Fills Node::at.z for every regular, non-sparse file with data, parking

@@ -277,7 +277,7 @@ MkfsResult build_image(const MkfsOptions &o)
 	if (c.enabled())
 		spill.emplace(o.image);
 	std::unique_ptr<EarlyCompress> early;  // (uses both spills: declared after them)
-	uint64_t early_files = 0;
+	uint64_t early_files = 0, early_copies = 0;
 	Tree t = o.tar ? read_tar(o, b, tar_data, spill ? &*spill : nullptr, early, b.tar_bytes)
 		       : scan_tree(o.source, scan_options(b));
 	TempImage out(o.image);
@@ -286,6 +286,7 @@ MkfsResult build_image(const MkfsOptions &o)
 	XattrPlan xp(t, b.prefixes, {o.xattr_tolerance, b.fp_id, o.warn});
 	if (c.enabled()) {
 		early_files = compress(o, t, xp, *spill, early.get());
+		early_copies = early ? early->copies() : 0;
 		early.reset();
 		if (c.fragments || c.all_fragments) {
 			// Linux 6.12 reads long xattr prefixes from the packed
@@ -314,7 +315,7 @@ MkfsResult build_image(const MkfsOptions &o)
 	fill(o, l, xp, out);
 	write_head(out, l, xp, b.prefixes, make_superblock(b, l, t), cfgs, b);
 	out.commit();
-	return {l.order.size(), l.total_blocks, l.image_size(), l.shared_blocks, early_files};
+	return {l.order.size(), l.total_blocks, l.image_size(), l.shared_blocks, early_files, early_copies};
 }
 
 std::optional<std::array<uint8_t, 16>> parse_uuid(const std::string &s)

@@ -57,6 +57,7 @@ struct MkfsResult {
 	uint64_t image_bytes = 0;
 	uint64_t shared_blocks = 0;  // blocks identical files did not store again
 	uint64_t early_files = 0;    // files compressed while the tar stream was read
+	uint64_t early_copies = 0;   // ... of which copied from an earlier file of the same content
 };
 
 MkfsResult build_image(const MkfsOptions &opt);
