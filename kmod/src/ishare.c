@@ -494,13 +494,13 @@ void erofs_ishare_kill_sb(struct super_block *sb)
  * is freed with kfree_sensitive().
  *
  * Only shared inodes keep a key, one reference each, until they are
- * freed (erofs_ishare_free_inode), long after eviction took them out of
- * the inode hash, so the lookups that compare keys under inode_hash_lock
- * never see a freed one.  A member keeps
- * only the key's hash (erofs_ishare_link): it makes the key when it
- * joins, from the fingerprint read again, and drops it once the shared
- * inode is found or made with it (erofs_ishare_fetch_key), so a file that
- * is looked up but never read allocates nothing for sharing.
+ * freed (erofs_ishare_free_inode), after eviction took them out of the
+ * inode hash, so the lookups that compare keys under inode_hash_lock never
+ * see a freed one.  A member keeps only the key's hash (erofs_ishare_link):
+ * it makes the key when it joins, from the fingerprint read again
+ * (erofs_ishare_fetch_key), and drops it once the shared inode is found
+ * or made with it, so a file that is looked up but never read allocates
+ * nothing for sharing.
  *
  * The hash is SipHash with a key chosen at module load: an image author
  * cannot make many keys fall into one chain of the global inode hash.
