@@ -467,19 +467,24 @@ std::pair<uint32_t, unsigned> compress_choice(const CompressConfig &c, unsigned 
 	return {pcluster, ai};
 }
 
+std::shared_ptr<ZFile> compress_whole(std::span<const uint8_t> all, const CompressConfig &c, unsigned blkbits,
+				      ZWorker &w, uint32_t pcluster, unsigned ai, Spill *spill)
+{
+	return compress_bytes(all, c, blkbits, w.compressor(c, blkbits, ai), pcluster,
+			      c.fragments || c.all_fragments, spill);
+}
+
 std::shared_ptr<ZFile> compress_file(const Node &n, const CompressConfig &c, unsigned blkbits, ZWorker &w,
 				     uint32_t pcluster, unsigned ai, std::optional<Sha256Digest> *digest,
 				     Spill *spill)
 {
-	bool frags = c.fragments || c.all_fragments;
-	Compressor &comp = w.compressor(c, blkbits, ai);
-	std::shared_ptr<ZFile> z;
 	if (n.size > kWholeFileLimit) {
 		UniqueFd fd = open_source(n);
 		std::optional<Sha256> h;
 		if (digest)
 			h.emplace();
-		z = compress_window(n, fd.get(), c, blkbits, comp, pcluster, h ? &*h : nullptr, frags, spill);
+		auto z = compress_window(n, fd.get(), c, blkbits, w.compressor(c, blkbits, ai), pcluster,
+					 h ? &*h : nullptr, c.fragments || c.all_fragments, spill);
 		if (h)
 			*digest = h->finish();
 		return z;
@@ -487,16 +492,9 @@ std::shared_ptr<ZFile> compress_file(const Node &n, const CompressConfig &c, uns
 	auto all = w.read_whole(n);
 	if (digest)
 		*digest = sha256(all);
-	z = compress_bytes(all, c, blkbits, comp, pcluster, frags, spill);
+	auto z = compress_whole(all, c, blkbits, w, pcluster, ai, spill);
 	w.trim();
 	return z;
-}
-
-std::shared_ptr<ZFile> compress_whole(std::span<const uint8_t> all, const CompressConfig &c, unsigned blkbits,
-				      ZWorker &w, uint32_t pcluster, unsigned ai, Spill *spill)
-{
-	return compress_bytes(all, c, blkbits, w.compressor(c, blkbits, ai), pcluster,
-			      c.fragments || c.all_fragments, spill);
 }
 
 uint64_t compress_files(Tree &t, const std::string &source, const CompressConfig &c, unsigned blkbits,
