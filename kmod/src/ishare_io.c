@@ -62,16 +62,21 @@
 /* ---- user file ---------------------------------------------------------- */
 
 /*
- * do_dentry_open() set file->f_mapping to the member's own mapping before
- * calling us; it initialises the readahead state from file->f_mapping
- * after we return, so the shared mapping's bdi drives readahead.  A member
- * that has not joined yet joins here only a shared inode that exists; if
- * there is none, the file keeps its own (empty) mapping until its first
- * page-cache use (erofs_ishare_use), so opening never creates one.
+ * do_dentry_open() set file->f_mapping from inode->i_mapping before calling
+ * us; it initialises the readahead state from file->f_mapping after we
+ * return, so the shared mapping's bdi drives readahead.  A member that has
+ * joined published the shared mapping in its i_mapping (erofs_ishare_join)
+ * before anything could open it through that value, and holds its
+ * reference until eviction, which no open file allows: such a file
+ * already points at the shared mapping, and that is most opens of a
+ * shared file, so they take no other step here.  A member that has not
+ * joined yet joins here only a shared inode that exists; if there is
+ * none, the file keeps its own (empty) mapping until its first page-cache
+ * use (erofs_ishare_use), so opening never creates one.
  */
 static int erofs_ishare_open(struct inode *inode, struct file *file)
 {
-	struct inode *shared = erofs_ishare_get(inode, EROFS_ISHARE_GET_OPEN);
+	struct inode *shared;
 
 	/* the VFS tests ->direct_IO of f_mapping: keep the member's answer */
 	if (inode->i_data.a_ops->direct_IO)
@@ -82,6 +87,9 @@ static int erofs_ishare_open(struct inode *inode, struct file *file)
 	 * to join first gets -EAGAIN (erofs_ishare_read_iter).
 	 */
 	file->f_mode |= FMODE_NOWAIT;
+	if (file->f_mapping != &inode->i_data)
+		return 0;
+	shared = erofs_ishare_get(inode, EROFS_ISHARE_GET_OPEN);
 	if (!IS_ERR_OR_NULL(shared))
 		file->f_mapping = shared->i_mapping;
 	return 0;
