@@ -3,7 +3,7 @@
 . /suite/lib.sh
 . /suite/data/ish.sh
 . /suite/data/cases.sh
-plan 18
+plan 20
 
 check "modprobe erofs" modprobe erofs
 firstuse_cases za.img zb.img

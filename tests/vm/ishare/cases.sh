@@ -48,7 +48,7 @@ _iso_pair() {
 	umount_all
 }
 
-# firstuse_cases IMG_A IMG_B: 8 checks per mount kind (16).  A file joins
+# firstuse_cases IMG_A IMG_B: 9 checks per mount kind (18).  A file joins
 # its shared inode at the first use of its page cache, or at open when the
 # shared inode exists already; lookups and open/close alone make none.
 # Racing first users of one file, through one open file and through their
@@ -73,6 +73,11 @@ firstuse_cases() {
 			"$(ishtool cachestat /mnt/b/shared/big2)" 257/257
 		is "$mode: ... without making a shared inode" \
 			"$(sysc shared_inodes) $(sysc member_inodes)" "2 4"
+		# open of a member that has joined: the VFS copies the shared
+		# mapping from i_mapping, ->open only sets its flags
+		is "$mode: reopened once joined: cachestat sees the cache, no new join" \
+			"$(ishtool cachestat /mnt/b/shared/big2) $(sysc shared_inodes) $(sysc member_inodes)" \
+			"257/257 2 4"
 		ok=yes
 		i=0
 		while [ $i -lt 12 ]; do
