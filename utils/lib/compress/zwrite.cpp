@@ -77,7 +77,7 @@ uint32_t CompressConfig::max_pcluster_bytes(unsigned blkbits) const
 	uint32_t m = pcluster_bytes(blkbits);
 	for (const auto &h : hints)
 		m = std::max(m, h.pcluster);
-	if (fragments || all_fragments)
+	if (any_fragments())
 		m = std::max(m, packed_pcluster_bytes(blkbits));
 	return m;
 }
@@ -471,7 +471,7 @@ std::shared_ptr<ZFile> compress_whole(std::span<const uint8_t> all, const Compre
 				      ZWorker &w, uint32_t pcluster, unsigned ai, Spill *spill)
 {
 	return compress_bytes(all, c, blkbits, w.compressor(c, blkbits, ai), pcluster,
-			      c.fragments || c.all_fragments, spill);
+			      c.any_fragments(), spill);
 }
 
 std::shared_ptr<ZFile> compress_file(const Node &n, const CompressConfig &c, unsigned blkbits, ZWorker &w,
@@ -484,7 +484,7 @@ std::shared_ptr<ZFile> compress_file(const Node &n, const CompressConfig &c, uns
 		if (digest)
 			h.emplace();
 		auto z = compress_window(n, fd.get(), c, blkbits, w.compressor(c, blkbits, ai), pcluster,
-					 h ? &*h : nullptr, c.fragments || c.all_fragments, spill);
+					 h ? &*h : nullptr, c.any_fragments(), spill);
 		if (h)
 			*digest = h->finish();
 		return z;
@@ -507,7 +507,7 @@ uint64_t compress_files(Tree &t, const std::string &source, const CompressConfig
 			files.push_back(n.get());
 	// Longest first: the big files start early and the workers end together.
 	std::stable_sort(files.begin(), files.end(), [](const Node *a, const Node *b) { return a->size > b->size; });
-	bool frags = c.fragments || c.all_fragments;
+	bool frags = c.any_fragments();
 	// (a block or less is not compressed at all without these)
 	uint64_t tiny = c.ztailpacking || frags ? 0 : uint64_t(1) << blkbits;
 	std::unordered_set<uint64_t> shared_sizes;

@@ -48,6 +48,7 @@ struct CompressConfig {
 	uint64_t max_extent = 0;      // max decompressed bytes per extent (0: default)
 
 	bool enabled() const { return !algs.empty(); }
+	bool any_fragments() const { return fragments || all_fragments; }  // a packed inode
 	uint32_t pcluster_bytes(unsigned blkbits) const { return pcluster ? pcluster : 1u << blkbits; }
 	uint32_t max_pcluster_bytes(unsigned blkbits) const;
 	// The packed inode's pcluster; with -Efragments also the size up to

@@ -288,7 +288,7 @@ MkfsResult build_image(const MkfsOptions &o)
 		early_files = compress(o, t, xp, *spill, early.get());
 		early_copies = early ? early->copies() : 0;
 		early.reset();
-		if (c.fragments || c.all_fragments) {
+		if (c.any_fragments()) {
 			// Linux 6.12 reads long xattr prefixes from the packed
 			// inode when there is one (it ignores plain_xattr_pfx):
 			// the table goes first there, xattr_prefix_start 0.
