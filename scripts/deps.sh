@@ -27,7 +27,7 @@ packages=(
 	# debug kernel for the VM tests (scripts/vm/debug-kernel.sh)
 	bc bison flex libelf-dev
 	# userspace tools and tests
-	cmake g++ pkg-config catch2 libssl-dev libxxhash-dev liblz4-dev libzstd-dev
+	cmake g++ pkg-config catch2 libgcrypt20-dev libxxhash-dev liblz4-dev libzstd-dev
 	liblzma-dev libdeflate-dev zlib1g-dev
 	libisal-dev
 	libc6-dev

@@ -1,35 +1,45 @@
 #include "base/digest.hpp"
 
-#include <openssl/evp.h>
+#include <algorithm>
+#include <gcrypt.h>
 #include <stdexcept>
 #include <xxhash.h>
 
 namespace erofs {
 
-struct Sha256::Ctx {
-	EVP_MD_CTX *md = nullptr;
-	~Ctx() { EVP_MD_CTX_free(md); }
-};
-
 namespace {
 
-// Fetching the implementation once avoids a provider lookup per file.
-const EVP_MD *sha256_md()
+// libgcrypt wants gcry_check_version() before any other call, once per
+// process.  Only message digests are used, so its secure memory (which
+// would lock pages and print warnings when it cannot) stays off.  If the
+// program already initialised the library, this leaves it as it is.
+void gcrypt_init()
 {
-	static const EVP_MD *md = [] {
-		const EVP_MD *m = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-		return m ? m : EVP_sha256();
+	static const bool ready = [] {
+		if (!gcry_control(GCRYCTL_INITIALIZATION_FINISHED_P)) {
+			if (!gcry_check_version(GCRYPT_VERSION))
+				return false;
+			gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
+			gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
+		}
+		return true;
 	}();
-	return md;
+	if (!ready)
+		throw std::runtime_error("libgcrypt older than " GCRYPT_VERSION " (the version built against)");
 }
 
 }  // namespace
 
+struct Sha256::Ctx {
+	gcry_md_hd_t md = nullptr;
+	~Ctx() { gcry_md_close(md); }
+};
+
 Sha256::Sha256() : ctx_(std::make_unique<Ctx>())
 {
-	ctx_->md = EVP_MD_CTX_new();
-	if (!ctx_->md || EVP_DigestInit_ex2(ctx_->md, sha256_md(), nullptr) != 1)
-		throw std::runtime_error("OpenSSL SHA-256 initialisation failed");
+	gcrypt_init();
+	if (gcry_md_open(&ctx_->md, GCRY_MD_SHA256, 0) != 0)
+		throw std::runtime_error("libgcrypt SHA-256 initialisation failed");
 }
 
 Sha256::~Sha256() = default;
@@ -39,7 +49,7 @@ Sha256 &Sha256::operator=(Sha256 &&) noexcept = default;
 void Sha256::update(std::span<const uint8_t> data)
 {
 	if (!data.empty())
-		EVP_DigestUpdate(ctx_->md, data.data(), data.size());
+		gcry_md_write(ctx_->md, data.data(), data.size());
 }
 
 void Sha256::update_zeros(uint64_t count)
@@ -55,8 +65,10 @@ void Sha256::update_zeros(uint64_t count)
 Sha256Digest Sha256::finish()
 {
 	Sha256Digest d{};
-	unsigned len = 0;
-	EVP_DigestFinal_ex(ctx_->md, d.data(), &len);
+	const unsigned char *r = gcry_md_read(ctx_->md, GCRY_MD_SHA256);
+	if (!r)
+		throw std::runtime_error("libgcrypt SHA-256 finalisation failed");
+	std::copy_n(r, d.size(), d.begin());
 	return d;
 }
 

@@ -1,4 +1,4 @@
-// Content hashes: SHA-256 through OpenSSL EVP, xxh32 through libxxhash.
+// Content hashes: SHA-256 through libgcrypt, xxh32 through libxxhash.
 #pragma once
 
 #include <array>
