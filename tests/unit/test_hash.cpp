@@ -1,6 +1,7 @@
 // crc32c (EROFS rule), SHA-256 and xxh32 against known vectors.
 #include <catch2/catch.hpp>
 
+#include <string>
 #include <string_view>
 
 #include "base/crc32c.hpp"
@@ -38,6 +39,32 @@ TEST_CASE("sha256 matches FIPS 180-2 vectors", "[digest]")
 	      "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	CHECK(to_hex(sha256(bytes(""))) ==
 	      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST_CASE("sha256 matches the FIPS 180-2 multi-block vectors, whole and in pieces", "[digest]")
+{
+	std::string_view two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	CHECK(to_hex(sha256(bytes(two))) ==
+	      "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	// one million 'a', fed in uneven pieces that straddle the 64-byte blocks
+	std::string a(1000000, 'a');
+	Sha256 h;
+	for (size_t at = 0, step = 1; at < a.size(); at += step, step = step * 3 % 1021 + 1)
+		h.update(bytes(std::string_view(a).substr(at, step)));
+	CHECK(to_hex(h.finish()) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	CHECK(to_hex(sha256(bytes(a))) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+TEST_CASE("sha256 state moves with the object", "[digest]")
+{
+	Sha256 h;
+	h.update(bytes("ab"));
+	Sha256 moved(std::move(h));
+	moved.update(bytes("c"));
+	Sha256 assigned;
+	assigned = std::move(moved);
+	CHECK(to_hex(assigned.finish()) ==
+	      "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 TEST_CASE("sha256 of zeros streamed equals hashing a zero buffer", "[digest]")
